@@ -1,0 +1,205 @@
+// The leading system's records (SPEC "Records"). Plain data, no I/O.
+// Times are epoch milliseconds (UTC); calendar dates are ISO "YYYY-MM-DD" strings;
+// recurrence values keep their RFC 5545 text so that nothing is lost in translation (R1).
+
+export type Id = string;
+
+/** Contacts are either a private person or a company (SPEC Records; 004 maps them differently). */
+export type ContactKind = 'person' | 'company';
+export const CONTACT_KINDS: readonly ContactKind[] = ['person', 'company'];
+
+export type PhoneType = 'business' | 'private' | 'mobile' | 'fax' | 'other';
+export const PHONE_TYPES: readonly PhoneType[] = ['business', 'private', 'mobile', 'fax', 'other'];
+export type EmailType = 'business' | 'private' | 'other';
+export const EMAIL_TYPES: readonly EmailType[] = ['business', 'private', 'other'];
+export type AddressType = 'business' | 'private' | 'other';
+export const ADDRESS_TYPES: readonly AddressType[] = ['business', 'private', 'other'];
+
+export interface Phone { type: PhoneType; value: string; preferred?: boolean }
+export interface Email { type: EmailType; value: string; preferred?: boolean }
+export interface PostalAddress {
+  type: AddressType;
+  street: string;
+  locality: string;
+  region: string;
+  postalCode: string;
+  country: string;
+  poBox?: string;
+  extended?: string;
+}
+export type Gender = 'male' | 'female' | 'other';
+export interface Photo { mediaType: string; /** base64 */ data: string }
+
+export interface Contact {
+  id: Id;
+  /** Id of the record in an external CRM that pushes its records in (idempotent upsert). */
+  externalId: string | null;
+  /** vCard UID; our own id unless the contact came from a device with its own UID. */
+  uid: string;
+  kind: ContactKind;
+  prefix: string;
+  givenName: string;
+  middleName: string;
+  familyName: string;
+  suffix: string;
+  nickname: string;
+  organization: string;
+  department: string;
+  jobTitle: string;
+  profession: string;
+  gender: Gender | null;
+  /** "YYYY-MM-DD", or "--MM-DD" when the year is unknown (Apple's year-less birthdays). */
+  birthday: string | null;
+  addresses: PostalAddress[];
+  phones: Phone[];
+  emails: Email[];
+  websites: string[];
+  note: string;
+  photo: Photo | null;
+  tags: string[];
+  /** customer, prospect, broker, supplier, ... (free text; I1 maps device categories onto it). */
+  category: string | null;
+  responsibleUserId: Id | null;
+  archived: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Increments on every write; the basis of ETags and optimistic concurrency. */
+  version: number;
+}
+
+export type AppointmentStatus = 'confirmed' | 'tentative' | 'cancelled';
+export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = ['confirmed', 'tentative', 'cancelled'];
+
+/** Either a timed span in an IANA zone, or whole days that stay on their date everywhere (R3). */
+export type Timing =
+  | { allDay: false; start: number; end: number; timeZone: string }
+  | { allDay: true; startDate: string; /** exclusive, as DTEND;VALUE=DATE */ endDate: string };
+
+export interface Recurrence {
+  /** RRULE value, e.g. "FREQ=MONTHLY;BYDAY=3MO" (no "RRULE:" prefix). */
+  rrule: string | null;
+  /** RDATE/EXDATE values in the series' own form: "20260105T090000" (local in series zone) or "20260105" (all-day). */
+  rdates: string[];
+  exdates: string[];
+}
+
+/** A moved, changed or cancelled occurrence, keyed by its original start in the series' zone (R2). */
+export interface OccurrenceOverride {
+  /** Original start, same form as exdates: local time in series zone, or a date for all-day series. */
+  recurrenceId: string;
+  cancelled: boolean;
+  title?: string;
+  note?: string;
+  location?: string;
+  timing?: Timing;
+  status?: AppointmentStatus;
+}
+
+export type AttendeeRole = 'required' | 'optional';
+export type ParticipationStatus = 'needs-action' | 'accepted' | 'declined' | 'tentative';
+export type Attendee =
+  | { kind: 'user'; userId: Id; role: AttendeeRole; status: ParticipationStatus }
+  | { kind: 'group'; groupId: Id; role: AttendeeRole }
+  | { kind: 'contact'; contactId: Id; role: AttendeeRole; status: ParticipationStatus }
+  | { kind: 'resource'; name: string; email: string | null };
+
+export interface Reminder { minutesBefore: number }
+
+export interface Appointment {
+  id: Id;
+  externalId: string | null;
+  /** iCalendar UID. */
+  uid: string;
+  title: string;
+  note: string;
+  location: string;
+  timing: Timing;
+  recurrence: Recurrence | null;
+  overrides: OccurrenceOverride[];
+  status: AppointmentStatus;
+  private: boolean;
+  organizerUserId: Id | null;
+  attendees: Attendee[];
+  reminders: Reminder[];
+  linkedContactIds: Id[];
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export type TaskStatus = 'needs-action' | 'in-process' | 'completed' | 'cancelled';
+export const TASK_STATUSES: readonly TaskStatus[] = ['needs-action', 'in-process', 'completed', 'cancelled'];
+
+export interface Task {
+  id: Id;
+  externalId: string | null;
+  uid: string;
+  title: string;
+  note: string;
+  start: number | null;
+  due: number | null;
+  /** RFC 5545 PRIORITY: 0 undefined, 1 highest .. 9 lowest. */
+  priority: number;
+  status: TaskStatus;
+  percentComplete: number;
+  completedAt: number | null;
+  responsibleUserIds: Id[];
+  linkedContactIds: Id[];
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+/** A4: what a user may do beyond their own data. Admins implicitly hold all rights. */
+export type Right = 'sync_for_others' | 'tick_for_others' | 'add_colleague_calendars' | 'view_all_contacts';
+export const RIGHTS: readonly Right[] = ['sync_for_others', 'tick_for_others', 'add_colleague_calendars', 'view_all_contacts'];
+
+export type Unit = 'contacts' | 'calendar' | 'tasks';
+export const UNITS: readonly Unit[] = ['contacts', 'calendar', 'tasks'];
+
+/** S1 filters and S2 windows, per user (U2). */
+export interface SyncSettings {
+  contactKinds: ContactKind[];
+  /** Empty = no tag filter; otherwise a contact needs any of these tags (S1). */
+  contactTags: string[];
+  /** Empty = any category. */
+  contactCategories: string[];
+  /** Empty = any responsible agent. */
+  contactResponsibleUserIds: Id[];
+  /** S2 window: appointments that ended more than this many days ago leave the set. */
+  pastDays: number;
+  /** S2: when set, only appointments modified within this many days. */
+  modifiedWithinDays: number | null;
+  /** S4: keep private appointments out of this user's devices. */
+  excludePrivate: boolean;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+  contactKinds: ['person', 'company'],
+  contactTags: [],
+  contactCategories: [],
+  contactResponsibleUserIds: [],
+  pastDays: 30,
+  modifiedWithinDays: null,
+  excludePrivate: false,
+};
+
+export interface User {
+  id: Id;
+  username: string;
+  displayName: string;
+  email: string | null;
+  isAdmin: boolean;
+  disabled: boolean;
+  departmentId: Id | null;
+  rights: Right[];
+  settings: SyncSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Group { id: Id; name: string; memberIds: Id[]; createdAt: number; updatedAt: number }
+export interface Department { id: Id; name: string; createdAt: number }
+
+export type RecordKind = 'contact' | 'appointment' | 'task';
+export type CrmRecord = Contact | Appointment | Task;
