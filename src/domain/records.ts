@@ -5,15 +5,15 @@
 export type Id = string;
 
 /** Contacts are either a private person or a company (SPEC Records; 004 maps them differently). */
-export type ContactKind = 'person' | 'company';
-export const CONTACT_KINDS: readonly ContactKind[] = ['person', 'company'];
+export const CONTACT_KINDS = ['person', 'company'] as const;
+export type ContactKind = (typeof CONTACT_KINDS)[number];
 
-export type PhoneType = 'business' | 'private' | 'mobile' | 'fax' | 'other';
-export const PHONE_TYPES: readonly PhoneType[] = ['business', 'private', 'mobile', 'fax', 'other'];
-export type EmailType = 'business' | 'private' | 'other';
-export const EMAIL_TYPES: readonly EmailType[] = ['business', 'private', 'other'];
-export type AddressType = 'business' | 'private' | 'other';
-export const ADDRESS_TYPES: readonly AddressType[] = ['business', 'private', 'other'];
+export const PHONE_TYPES = ['business', 'private', 'mobile', 'fax', 'other'] as const;
+export type PhoneType = (typeof PHONE_TYPES)[number];
+export const EMAIL_TYPES = ['business', 'private', 'other'] as const;
+export type EmailType = (typeof EMAIL_TYPES)[number];
+export const ADDRESS_TYPES = ['business', 'private', 'other'] as const;
+export type AddressType = (typeof ADDRESS_TYPES)[number];
 
 export interface Phone { type: PhoneType; value: string; preferred?: boolean }
 export interface Email { type: EmailType; value: string; preferred?: boolean }
@@ -67,8 +67,8 @@ export interface Contact {
   version: number;
 }
 
-export type AppointmentStatus = 'confirmed' | 'tentative' | 'cancelled';
-export const APPOINTMENT_STATUSES: readonly AppointmentStatus[] = ['confirmed', 'tentative', 'cancelled'];
+export const APPOINTMENT_STATUSES = ['confirmed', 'tentative', 'cancelled'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
 /** Either a timed span in an IANA zone, or whole days that stay on their date everywhere (R3). */
 export type Timing =
@@ -127,8 +127,8 @@ export interface Appointment {
   version: number;
 }
 
-export type TaskStatus = 'needs-action' | 'in-process' | 'completed' | 'cancelled';
-export const TASK_STATUSES: readonly TaskStatus[] = ['needs-action', 'in-process', 'completed', 'cancelled'];
+export const TASK_STATUSES = ['needs-action', 'in-process', 'completed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface Task {
   id: Id;
@@ -138,6 +138,11 @@ export interface Task {
   note: string;
   start: number | null;
   due: number | null;
+  /**
+   * start/due are calendar dates without a time (iCalendar VALUE=DATE, e.g. Apple Reminders),
+   * held as UTC midnight of the date. Absent = false. (Added for src/formats, R3 for tasks.)
+   */
+  dateOnly?: boolean;
   /** RFC 5545 PRIORITY: 0 undefined, 1 highest .. 9 lowest. */
   priority: number;
   status: TaskStatus;
@@ -151,11 +156,11 @@ export interface Task {
 }
 
 /** A4: what a user may do beyond their own data. Admins implicitly hold all rights. */
-export type Right = 'sync_for_others' | 'tick_for_others' | 'add_colleague_calendars' | 'view_all_contacts';
-export const RIGHTS: readonly Right[] = ['sync_for_others', 'tick_for_others', 'add_colleague_calendars', 'view_all_contacts'];
+export const RIGHTS = ['sync_for_others', 'tick_for_others', 'add_colleague_calendars', 'view_all_contacts'] as const;
+export type Right = (typeof RIGHTS)[number];
 
-export type Unit = 'contacts' | 'calendar' | 'tasks';
-export const UNITS: readonly Unit[] = ['contacts', 'calendar', 'tasks'];
+export const UNITS = ['contacts', 'calendar', 'tasks'] as const;
+export type Unit = (typeof UNITS)[number];
 
 /** S1 filters and S2 windows, per user (U2). */
 export interface SyncSettings {

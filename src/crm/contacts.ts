@@ -1,0 +1,219 @@
+// Contacts and the per-user sync tick (SPEC Records, S1, X1, X4, A5).
+import { randomUUID } from 'node:crypto';
+import type { Author } from '../domain/authors.js';
+import type { Contact, ContactKind, Id } from '../domain/records.js';
+import { invalid } from '../domain/errors.js';
+import { contactInputSchema, type ContactData, type ContactInput } from '../domain/schemas.js';
+import { contactInSet } from '../domain/scope.js';
+import { chunks, inTransaction, type CrmContext } from './context.js';
+import { writeJournal, writeJournalMany } from './journal.js';
+import { reconcileContact } from './membership.js';
+import { decodeCursor, encodeCursor, type Page } from './paging.js';
+import { RecordStore, type StoredRecord } from './recordStore.js';
+import { contactToRow, rowToContact } from './rows.js';
+import { ensureCollection, recordChanges } from './syncSets.js';
+import { loadScopeUsers } from './users.js';
+
+async function assertUserExists(ctx: CrmContext, userId: Id): Promise<void> {
+  if (!(await loadScopeUsers(ctx, [userId])).has(userId)) {
+    throw invalid(`user ${userId} does not exist`, [{ path: 'userId', message: 'no such user' }]);
+  }
+}
+
+function buildContact(data: ContactData): Omit<Contact, keyof StoredRecord> {
+  const { externalId: _e, uid: _u, ...fields } = data;
+  return { ...fields, tags: [...new Set(fields.tags)] } as Omit<Contact, keyof StoredRecord>;
+}
+
+async function writeTags(ctx: CrmContext, c: Contact, replace: boolean): Promise<void> {
+  if (replace) await ctx.db.deleteFrom('contact_tags').where('contact_id', '=', c.id).execute();
+  if (c.tags.length > 0) await ctx.db.insertInto('contact_tags').values(c.tags.map((tag) => ({ contact_id: c.id, tag }))).execute();
+}
+
+export const contacts = new RecordStore<Contact, typeof contactInputSchema>({
+  kind: 'contact',
+  table: 'contacts',
+  schema: contactInputSchema,
+  build: buildContact,
+  toRow: contactToRow as never,
+  fromRow: rowToContact as never,
+  referencedUsers: (c) => ({ field: 'responsibleUserId', ids: [c.responsibleUserId] }),
+  writeSideTables: writeTags,
+  reconcile: (ctx, c) => reconcileContact(ctx, c, true),
+});
+
+export const getContact = (ctx: CrmContext, id: Id) => contacts.get(ctx, id);
+
+/** Creates a contact, optionally ticked for some users (S1) in the same transaction. */
+export async function createContact(ctx: CrmContext, input: ContactInput, author: Author, tickUserIds: readonly Id[] = []): Promise<Contact> {
+  return inTransaction(ctx, async (tx) => {
+    const contact = await contacts.create(tx, input, author);
+    for (const userId of tickUserIds) await setTick(tx, contact.id, userId, true, author);
+    return contact;
+  });
+}
+
+async function insertTick(ctx: CrmContext, contactId: Id, userId: Id, author: Author): Promise<boolean> {
+  const res = await ctx.db.insertInto('contact_ticks').values({ contact_id: contactId, user_id: userId, created_at: ctx.now() })
+    .onConflict((oc) => oc.columns(['contact_id', 'user_id']).doNothing()).executeTakeFirst();
+  const inserted = Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  if (inserted) await writeJournal(ctx, { author, recordKind: 'tick', recordId: contactId, subjectUserId: userId, action: 'tick', before: { ticked: false }, after: { ticked: true } });
+  return inserted;
+}
+
+/** Sets or clears `userId`'s sync tick on a contact (S1; X1 clears it when a device deletes the contact). */
+export async function setTick(ctx: CrmContext, contactId: Id, userId: Id, ticked: boolean, author: Author): Promise<boolean> {
+  return inTransaction(ctx, async (tx) => {
+    const contact = await contacts.get(tx, contactId);
+    await assertUserExists(tx, userId);
+    let changed: boolean;
+    if (ticked) changed = await insertTick(tx, contactId, userId, author);
+    else {
+      const res = await tx.db.deleteFrom('contact_ticks').where('contact_id', '=', contactId).where('user_id', '=', userId).executeTakeFirst();
+      changed = Number(res.numDeletedRows) > 0;
+      if (changed) await writeJournal(tx, { author, recordKind: 'tick', recordId: contactId, subjectUserId: userId, action: 'untick', before: { ticked: true }, after: { ticked: false } });
+    }
+    if (changed) await reconcileContact(tx, contact, false);
+    return changed;
+  });
+}
+
+export async function tickedUserIds(ctx: CrmContext, contactId: Id): Promise<Id[]> {
+  const rows = await ctx.db.selectFrom('contact_ticks').select('user_id').where('contact_id', '=', contactId).execute();
+  return rows.map((r) => r.user_id);
+}
+
+export interface ContactFilter {
+  kind?: ContactKind;
+  tag?: string;
+  category?: string;
+  responsibleUserId?: Id;
+  archived?: boolean;
+  /** Case-insensitive substring of the display name. */
+  q?: string;
+  tickedBy?: Id;
+}
+
+function filtered(ctx: CrmContext, f: ContactFilter) {
+  let q = ctx.db.selectFrom('contacts');
+  if (f.kind) q = q.where('kind', '=', f.kind);
+  if (f.category) q = q.where('category', '=', f.category);
+  if (f.responsibleUserId) q = q.where('responsible_user_id', '=', f.responsibleUserId);
+  if (f.archived !== undefined) q = q.where('archived', '=', f.archived ? 1 : 0);
+  if (f.q) q = q.where((eb) => eb(eb.fn('lower', ['display_name']), 'like', `%${f.q!.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`));
+  if (f.tag) { const tag = f.tag; q = q.where('id', 'in', (eb) => eb.selectFrom('contact_tags').select('contact_id').where('tag', '=', tag)); }
+  if (f.tickedBy) { const u = f.tickedBy; q = q.where('id', 'in', (eb) => eb.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', u)); }
+  return q;
+}
+
+export async function listContacts(ctx: CrmContext, f: ContactFilter, page: { limit: number; cursor?: string }): Promise<Page<Contact>> {
+  let q = filtered(ctx, f).selectAll();
+  if (page.cursor) {
+    const [name, id] = decodeCursor(page.cursor, 2) as [string, string];
+    q = q.where((eb) => eb.or([eb('display_name', '>', name), eb.and([eb('display_name', '=', name), eb('id', '>', id)])]));
+  }
+  const rows = await q.orderBy('display_name').orderBy('id').limit(page.limit + 1).execute();
+  const items = rows.slice(0, page.limit).map(rowToContact);
+  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+  return { items, nextCursor: last ? encodeCursor([last.display_name, last.id]) : null };
+}
+
+/**
+ * A5 mass update: set or clear `userId`'s tick on every contact matching the filter, in one
+ * transaction, journaled per contact. Returns how many ticks changed.
+ */
+export async function setTickByFilter(ctx: CrmContext, f: ContactFilter, userId: Id, ticked: boolean, author: Author): Promise<number> {
+  return inTransaction(ctx, async (tx) => {
+    await assertUserExists(tx, userId);
+    const matching = await filtered(tx, f).select('id').execute();
+    const ids = matching.map((r) => r.id);
+    const already = new Set<string>();
+    for (const part of chunks(ids, 500)) {
+      const rows = await tx.db.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', userId).where('contact_id', 'in', part).execute();
+      for (const r of rows) already.add(r.contact_id);
+    }
+    const changing = ids.filter((id) => ticked !== already.has(id));
+    const now = tx.now();
+    for (const part of chunks(changing, 400)) {
+      if (ticked) await tx.db.insertInto('contact_ticks').values(part.map((id) => ({ contact_id: id, user_id: userId, created_at: now }))).execute();
+      else await tx.db.deleteFrom('contact_ticks').where('user_id', '=', userId).where('contact_id', 'in', part).execute();
+    }
+    await writeJournalMany(tx, changing.map((id) => ({
+      author, recordKind: 'tick' as const, recordId: id, subjectUserId: userId, action: ticked ? 'tick' as const : 'untick' as const,
+      before: { ticked: !ticked }, after: { ticked },
+    })));
+    await reconcileTickedBatch(tx, userId, changing, ticked);
+    return changing.length;
+  });
+}
+
+/** Membership of many contacts for one user at once (mass tick, import): one revision bump per batch. */
+async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: readonly Id[], ticked: boolean): Promise<void> {
+  if (contactIds.length === 0) return;
+  const collection = await ensureCollection(ctx, userId, 'contacts');
+  if (!ticked) {
+    const members = new Set<string>();
+    for (const part of chunks(contactIds, 500)) {
+      const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
+      for (const r of rows) members.add(r.item_id);
+    }
+    await recordChanges(ctx, collection.id, [...members].map((itemId) => ({ itemId, op: 'remove' as const })));
+    return;
+  }
+  const records = await contacts.getMany(ctx, contactIds);
+  const users = await loadScopeUsers(ctx, [userId, ...records.flatMap((c) => (c.responsibleUserId ? [c.responsibleUserId] : []))]);
+  const user = users.get(userId);
+  if (!user) return;
+  const departmentOf = (id: Id) => users.get(id)?.departmentId ?? null;
+  const entering = records.filter((c) => contactInSet(user, c, true, departmentOf)).map((c) => ({ itemId: c.id, op: 'upsert' as const }));
+  await recordChanges(ctx, collection.id, entering);
+}
+
+export interface ImportedContact { contact: Contact; matched: boolean }
+
+/**
+ * Bulk create-or-match for file import and external CRMs: an entry whose UID (or external id)
+ * is already in the CRM is matched, not duplicated (issue 2 item 7, M1). One transaction per call;
+ * callers feed batches.
+ */
+export async function importContacts(ctx: CrmContext, inputs: readonly ContactData[], author: Author, tickUserId: Id | null): Promise<ImportedContact[]> {
+  return inTransaction(ctx, async (tx) => {
+    const now = tx.now();
+    const uids = inputs.flatMap((d) => (d.uid ? [d.uid] : []));
+    const existing = new Map<string, Contact>();
+    for (const part of chunks(uids, 500)) {
+      const rows = await tx.db.selectFrom('contacts').selectAll().where('uid', 'in', part).execute();
+      for (const r of rows) existing.set(r.uid, rowToContact(r));
+    }
+    const out: ImportedContact[] = [];
+    const fresh: Contact[] = [];
+    for (const data of inputs) {
+      const found = data.uid ? existing.get(data.uid) : undefined;
+      if (found) { out.push({ contact: found, matched: true }); continue; }
+      const id = randomUUID();
+      const contact = { ...buildContact(data), id, uid: data.uid ?? id, externalId: data.externalId ?? null, createdAt: now, updatedAt: now, version: 1 } as Contact;
+      existing.set(contact.uid, contact); // a file naming one UID twice yields one contact
+      fresh.push(contact);
+      out.push({ contact, matched: false });
+    }
+    for (const part of chunks(fresh, 200)) await tx.db.insertInto('contacts').values(part.map(contactToRow)).execute();
+    const tags = fresh.flatMap((c) => c.tags.map((tag) => ({ contact_id: c.id, tag })));
+    for (const part of chunks(tags, 400)) await tx.db.insertInto('contact_tags').values(part).execute();
+    await writeJournalMany(tx, fresh.map((c) => ({ author, recordKind: 'contact' as const, recordId: c.id, action: 'create' as const, before: null, after: c })));
+    if (tickUserId) {
+      const ids = out.map((o) => o.contact.id);
+      const already = new Set<string>();
+      for (const part of chunks(ids, 500)) {
+        const rows = await tx.db.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', tickUserId).where('contact_id', 'in', part).execute();
+        for (const r of rows) already.add(r.contact_id);
+      }
+      const toTick = [...new Set(ids.filter((id) => !already.has(id)))];
+      for (const part of chunks(toTick, 400)) {
+        await tx.db.insertInto('contact_ticks').values(part.map((id) => ({ contact_id: id, user_id: tickUserId, created_at: now }))).execute();
+      }
+      await writeJournalMany(tx, toTick.map((id) => ({ author, recordKind: 'tick' as const, recordId: id, subjectUserId: tickUserId, action: 'tick' as const, before: { ticked: false }, after: { ticked: true } })));
+      await reconcileTickedBatch(tx, tickUserId, toTick, true);
+    }
+    return out;
+  });
+}
