@@ -1,7 +1,7 @@
 // Typed failures of request-body parsing. The DAV server maps a DavBadRequest to `status`
 // and, when `precondition` is set, to an RFC 4918 §16 error body naming that element.
 
-import { qkey, type QName } from './names.js';
+import type { QName } from './names.js';
 
 export class DavBadRequest extends Error {
   constructor(
@@ -11,7 +11,7 @@ export class DavBadRequest extends Error {
     /** 400 for malformed requests; 403 where the RFC reports an unsupported feature that way. */
     readonly status: 400 | 403 = 400,
   ) {
-    super(precondition ? `${message} (${qkey(precondition)})` : message);
+    super(message);
     this.name = 'DavBadRequest';
   }
 }
@@ -23,6 +23,7 @@ export type XmlRejectReason =
   | 'depth' // nesting deeper than the configured limit
   | 'element-count' // more elements than the configured limit
   | 'attribute-size' // one attribute value longer than the configured limit
+  | 'attribute-count' // more attributes on one element than the configured limit
   | 'encoding'; // not UTF-8/UTF-16, or bytes that do not decode
 
 /** A body refused by the XML reader's safety rules (SPEC Standards: no DTDs, no entities). */

@@ -1,4 +1,9 @@
 // The typed XML layer of the DAV server: request bodies in, 207/error bodies out.
+//   reader.ts         bytes -> XmlElement tree under the safety limits (saxes, no DTD, no entities)
+//   requests/*.ts     XmlElement -> typed request, one file per RFC area (types in requests/types.ts)
+//   parse.ts          the entry points combining the two
+//   writer/*.ts       typed Multistatus / error condition -> XML text (escape, prefixes, writer)
+// Golden fixtures: test/fixtures/dav/requests (RFC examples + AST JSON) and .../responses.
 
 export { NS, qkey, parseQkey, qname, dav, caldav, carddav, sameName, type QName } from './names.js';
 export { DavBadRequest, XmlRejected, type XmlRejectReason } from './errors.js';

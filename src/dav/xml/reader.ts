@@ -18,9 +18,11 @@ export interface XmlLimits {
   readonly maxElements: number;
   /** Longest attribute value accepted, in UTF-16 code units. */
   readonly maxAttributeLength: number;
+  /** Most attributes (namespace declarations included) on one element. */
+  readonly maxAttributes: number;
 }
 
-export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 50_000, maxAttributeLength: 8_192 };
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 50_000, maxAttributeLength: 8_192, maxAttributes: 100 };
 
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
@@ -62,6 +64,19 @@ export function readXml(body: string | Uint8Array, limits: Partial<XmlLimits> = 
   parser.on('error', (err) => {
     throw toXmlError(err);
   });
+  // Attributes are checked as they are read, before saxes resolves namespaces over all of them.
+  let attributes = 0;
+  parser.on('opentagstart', () => {
+    attributes = 0;
+  });
+  parser.on('attribute', (a) => {
+    if (++attributes > lim.maxAttributes) {
+      throw new XmlRejected('attribute-count', `XML element has more than ${lim.maxAttributes} attributes`);
+    }
+    if (a.value.length > lim.maxAttributeLength) {
+      throw new XmlRejected('attribute-size', `XML attribute ${a.name} is longer than ${lim.maxAttributeLength} characters`);
+    }
+  });
   parser.on('opentag', (tag: SaxesTagNS) => {
     if (stack.length + 1 > lim.maxDepth) {
       throw new XmlRejected('depth', `XML nested deeper than ${lim.maxDepth} elements`);
@@ -72,9 +87,6 @@ export function readXml(body: string | Uint8Array, limits: Partial<XmlLimits> = 
     const el: Building = { ns: tag.uri, name: tag.local, attrs: {}, children: [], text: '' };
     for (const key in tag.attributes) {
       const a = tag.attributes[key]!;
-      if (a.value.length > lim.maxAttributeLength) {
-        throw new XmlRejected('attribute-size', `XML attribute ${a.name} is longer than ${lim.maxAttributeLength} characters`);
-      }
       if (a.prefix === 'xmlns' || a.name === 'xmlns' || a.uri === XMLNS_URI) continue;
       const attrKey = a.uri ? `{${a.uri}}${a.local}` : a.local;
       if (attrKey === '__proto__') continue;

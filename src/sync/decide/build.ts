@@ -11,7 +11,6 @@ import {
   type CrmLeaveReason,
   type CrmLeaveReasonWithRecord,
   type LinkedRemoteState,
-  type RemoteDeletionEvidence,
   type RemoteItem,
   type SyncCell,
   type SyncLink,
@@ -284,4 +283,3 @@ export function reportRemoteCreatedOneWay(remote: RemoteItem): SyncAction {
   };
 }
 
-export type { RemoteDeletionEvidence };

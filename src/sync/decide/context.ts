@@ -4,6 +4,7 @@
 import type { Id, Unit } from '../../domain/records.js';
 import type { FieldMap, FieldValue } from '../model/fields.js';
 import type { RemoteItem } from '../model/state.js';
+import { classifyNewContact } from '../../domain/importRule.js';
 import { NO_FIELD_RULES, type FieldRules } from './limits.js';
 import { DEFAULT_CONFLICT_POLICY, type ConflictPolicy } from './merge.js';
 
@@ -77,17 +78,11 @@ function stringsOf(v: FieldValue | undefined): string[] {
  * words when both occur.
  */
 export function contactCategoryImportRule(words = DEFAULT_IMPORT_WORDS): ImportRule {
-  const norm = (s: string) => s.trim().toLocaleLowerCase();
-  const customer = new Set(words.customer.map(norm));
-  const prospect = new Set(words.prospect.map(norm));
+  const settings = { importCustomerWords: [...words.customer], importProspectWords: [...words.prospect] };
   return (remote) => {
-    const cats = [...stringsOf(remote.fields['categories']), ...stringsOf(remote.fields['category'])].map(norm);
-    if (cats.some((c) => customer.has(c))) return { accept: true, assign: { kind: 'contactCategory', category: 'customer' } };
-    if (cats.some((c) => prospect.has(c))) return { accept: true, assign: { kind: 'contactCategory', category: 'prospect' } };
-    return {
-      accept: false,
-      reason: `no category names a customer (${words.customer.join(', ')}) or a prospect (${words.prospect.join(', ')})`,
-    };
+    const cats = [...stringsOf(remote.fields['categories']), ...stringsOf(remote.fields['category'])];
+    const d = classifyNewContact(cats, settings); // domain/importRule.ts holds the I1 words logic
+    return d.accept ? { accept: true, assign: { kind: 'contactCategory', category: d.category } } : d;
   };
 }
 

@@ -73,17 +73,16 @@ export type LinkedCrmState =
   | { state: 'left-set'; reason: 'hard-absent' };
 
 /**
- * How the target told us an item is gone (X6: only explicit evidence counts).
- * `absent-from-complete-listing`: a full, unwindowed listing (e.g. PROPFIND Depth 1 of the whole
- * collection) without the href. `not-found`: a direct GET answered 404.
+ * How the target told us an item is gone (X6: only explicit evidence counts — never absence from
+ * a listing, full or windowed). `not-found`: a direct GET of the href answered 404 (how a caller
+ * without a delta feed confirms a suspected deletion).
  */
 export type RemoteDeletionEvidence =
   | 'sync-collection-404'
   | 'graph-removed'
   | 'google-cancelled'
   | 'people-deleted'
-  | 'not-found'
-  | 'absent-from-complete-listing';
+  | 'not-found';
 
 /** Remote side of a linked item. */
 export type LinkedRemoteState =
@@ -205,14 +204,11 @@ export interface RunObservation {
   crm: readonly { item: CrmItem; leaving: CrmLeaveReasonWithRecord | null }[];
   /** Items the target listed, with content. */
   remote: readonly RemoteItem[];
-  /** Explicit deletions reported by the target (X6), by href. */
-  remoteDeleted: ReadonlyMap<string, RemoteDeletionEvidence>;
   /**
-   * 'windowed': the listing may omit items (time-ranged, paged, filtered) — an omitted linked href
-   * is 'not-listed' (X6). 'complete': the listing holds every item of the collection, so an
-   * omitted linked href is deleted ('absent-from-complete-listing').
+   * Explicit deletions reported by the target (X6), by href. A linked href that is neither listed
+   * nor here is 'not-listed', which is never a delete.
    */
-  listing: 'complete' | 'windowed';
+  remoteDeleted: ReadonlyMap<string, RemoteDeletionEvidence>;
 }
 
 /** Joins links, CRM records and remote items into the cells of a run. */
@@ -236,9 +232,7 @@ export function buildCells(obs: RunObservation): SyncCell[] {
       ? { kind: 'listed', version: r.version, item: r }
       : evidence
         ? { kind: 'deleted', evidence }
-        : obs.listing === 'complete'
-          ? { kind: 'deleted', evidence: 'absent-from-complete-listing' }
-          : { kind: 'not-listed' };
+        : { kind: 'not-listed' };
     cells.push({ kind: 'linked', link, crm, remote: classifyRemote(link, remoteObs) });
   }
   for (const c of obs.crm) {

@@ -3,7 +3,7 @@
 
 import { childrenNamed, firstChild, isElement, type XmlElement } from '../element.js';
 import { DavBadRequest } from '../errors.js';
-import { caldav, carddav, dav, NS, qkey, type QName } from '../names.js';
+import { caldav, carddav, dav, qkey, type QName } from '../names.js';
 import { parseUtcDateTime } from '../time.js';
 import {
   COLLATIONS,
@@ -170,4 +170,3 @@ export function readLimit(el: XmlElement, ns: string): ResultLimit {
   return { nresults: Number(text) };
 }
 
-export { NS };

@@ -93,7 +93,11 @@ export interface CalendarDataRequest {
   readonly limitFreebusySet: BoundedTimeRange | null;
 }
 
-/** CALDAV:comp in calendar-data (§9.6.1–9.6.4). `props`/`comps` null means allprop/allcomp. */
+/**
+ * CALDAV:comp in calendar-data (§9.6.1–9.6.4). `props`/`comps` null means allprop/allcomp.
+ * Empty lists are kept as sent: §7.8.1's example returns `<C:comp name="VTIMEZONE"/>` whole,
+ * so what an empty comp means is the server's reading, not the parser's.
+ */
 export interface CompSelection {
   readonly name: string;
   readonly props: readonly { readonly name: string; readonly novalue: boolean }[] | null;

@@ -125,30 +125,26 @@ function writePropstat(w: XmlWriter, ps: Propstat): void {
 
 export function writeProperty(w: XmlWriter, p: DavProperty): void {
   const v = p.value;
-  if (v.type === 'dead') {
-    w.element(v.element, p.name);
-    return;
-  }
-  const tag = w.tag(p.name);
-  const head = w.startTag(p.name, p.attrs);
   switch (v.type) {
+    case 'dead':
+      w.element(v.element, p.name);
+      return;
     case 'empty':
-      w.raw(`${head}/>`);
+      w.withAttrs(p.name, p.attrs);
       return;
     case 'text':
-      w.raw(`${head}>`);
-      w.text(v.text);
-      w.raw(`</${tag}>`);
+      if (p.attrs === undefined) w.leaf(p.name, v.text);
+      else w.withAttrs(p.name, p.attrs, () => w.text(v.text));
       return;
     case 'hrefs':
-      w.raw(`${head}>`);
-      for (const h of v.hrefs) w.leaf(D.href, h);
-      w.raw(`</${tag}>`);
+      w.withAttrs(p.name, p.attrs, () => {
+        for (const h of v.hrefs) w.leaf(D.href, h);
+      });
       return;
     case 'elements':
-      w.raw(`${head}>`);
-      for (const el of v.elements) w.element(el);
-      w.raw(`</${tag}>`);
+      w.withAttrs(p.name, p.attrs, () => {
+        for (const el of v.elements) w.element(el);
+      });
       return;
     default:
       assertNever(v);

@@ -1,4 +1,6 @@
-// A string-building XML writer: parts pushed onto an array and joined once, no DOM.
+// A string-building XML writer, no DOM. It appends to one string: V8 keeps `+=` results as
+// ropes and flattens once. Tag strings are computed once per document and name, so that the
+// thousands of `<d:href>` of a large PROPFIND allocate nothing but their content.
 // Namespace declarations are collected while writing and put on the root element at the end.
 
 import type { XmlElement } from '../element.js';
@@ -6,70 +8,105 @@ import type { QName } from '../names.js';
 import { escapeAttr, escapeText } from './escape.js';
 import { NamespaceScope } from './namespaces.js';
 
-export class XmlWriter {
-  private readonly parts: string[] = [];
-  private readonly scope = new NamespaceScope();
+interface TagStrings {
+  readonly name: string;
+  readonly open: string;
+  readonly close: string;
+  readonly empty: string;
+}
 
+export class XmlWriter {
+  private out = '';
+  private readonly scope = new NamespaceScope();
+  private readonly tags = new Map<string, Map<string, TagStrings>>();
+
+  private strings(q: QName): TagStrings {
+    let byName = this.tags.get(q.ns);
+    if (byName === undefined) {
+      byName = new Map();
+      this.tags.set(q.ns, byName);
+    }
+    let t = byName.get(q.name);
+    if (t === undefined) {
+      const p = this.scope.prefix(q.ns);
+      const name = p === '' ? q.name : `${p}:${q.name}`;
+      t = { name, open: `<${name}>`, close: `</${name}>`, empty: `<${name}/>` };
+      byName.set(q.name, t);
+    }
+    return t;
+  }
+
+  /** The prefixed name of `q` in this document, declaring its namespace. */
   tag(q: QName): string {
-    const p = this.scope.prefix(q.ns);
-    return p === '' ? q.name : `${p}:${q.name}`;
+    return this.strings(q).name;
   }
 
   open(q: QName): void {
-    this.parts.push(`<${this.tag(q)}>`);
+    this.out += this.strings(q).open;
   }
 
   close(q: QName): void {
-    this.parts.push(`</${this.tag(q)}>`);
+    this.out += this.strings(q).close;
   }
 
   empty(q: QName): void {
-    this.parts.push(`<${this.tag(q)}/>`);
+    this.out += this.strings(q).empty;
   }
 
   /** An element holding text only. */
   leaf(q: QName, text: string): void {
-    const t = this.tag(q);
-    this.parts.push(`<${t}>`, escapeText(text), `</${t}>`);
+    const t = this.strings(q);
+    this.out += t.open;
+    this.out += escapeText(text);
+    this.out += t.close;
   }
 
   /** Markup this writer produced (tags from `tag`/`startTag`). */
   raw(s: string): void {
-    this.parts.push(s);
+    this.out += s;
   }
 
   text(s: string): void {
-    this.parts.push(escapeText(s));
+    this.out += escapeText(s);
   }
 
-  /** `<p:name a="v"` — a start tag without its closing `>`; attribute keys in Clark notation. */
-  startTag(q: QName, attrs: Readonly<Record<string, string>> | undefined): string {
-    let head = `<${this.tag(q)}`;
-    if (attrs) for (const key in attrs) head += ` ${this.attrName(key)}="${escapeAttr(attrs[key]!)}"`;
-    return head;
+  /** An element with attributes (keys in Clark notation) and a content writer; empty when none. */
+  withAttrs(q: QName, attrs: Readonly<Record<string, string>> | undefined, content?: () => void): void {
+    const t = this.strings(q);
+    let hasAttrs = false;
+    if (attrs) {
+      for (const key in attrs) {
+        if (!hasAttrs) this.out += `<${t.name}`;
+        hasAttrs = true;
+        this.out += ` ${this.attrName(key)}="${escapeAttr(attrs[key]!)}"`;
+      }
+    }
+    if (!content) {
+      this.out += hasAttrs ? '/>' : t.empty;
+      return;
+    }
+    this.out += hasAttrs ? '>' : t.open;
+    content();
+    this.out += t.close;
   }
 
   /** An element tree, written under `name` when given (a dead property stored under its own name). */
   element(el: XmlElement, name: QName = el): void {
-    const t = this.tag(name);
-    const head = this.startTag(name, el.attrs);
-    if (el.children.length === 0 && el.text === '') {
-      this.parts.push(`${head}/>`);
-      return;
-    }
-    this.parts.push(`${head}>`, escapeText(el.text));
-    for (const child of el.children) {
-      this.element(child);
-      if (child.tail) this.parts.push(escapeText(child.tail));
-    }
-    this.parts.push(`</${t}>`);
+    const leafOnly = el.children.length === 0 && el.text === '';
+    this.withAttrs(name, el.attrs, leafOnly ? undefined : () => {
+      this.out += escapeText(el.text);
+      for (const child of el.children) {
+        this.element(child);
+        if (child.tail) this.out += escapeText(child.tail);
+      }
+    });
   }
 
   /** `<?xml?>` + root start tag with every namespace used + the body + root end tag. */
   document(root: QName, body: (w: XmlWriter) => void): string {
-    const tag = this.tag(root);
+    const t = this.strings(root);
     body(this);
-    return `<?xml version="1.0" encoding="utf-8"?>\n<${tag}${this.scope.declarations(escapeAttr)}>${this.parts.join('')}</${tag}>`;
+    return `<?xml version="1.0" encoding="utf-8"?>\n<${t.name}${this.scope.declarations(escapeAttr)}>${this.out}${t.close}`;
   }
 
   private attrName(key: string): string {
