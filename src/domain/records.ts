@@ -177,7 +177,18 @@ export interface SyncSettings {
   modifiedWithinDays: number | null;
   /** S4: keep private appointments out of this user's devices. */
   excludePrivate: boolean;
+  /** D1 for the user's own devices (CalDAV/CardDAV), per unit. A one-way unit is read-only there (D3). */
+  deviceModes: Record<Unit, DeviceMode>;
+  /** X1 for devices: what a contact deleted on a device does in the CRM. */
+  deviceContactDeletion: 'untick' | 'archive';
+  /** I1: category words on a new device contact that make it a customer or a prospect (004). */
+  importCustomerWords: string[];
+  importProspectWords: string[];
+  /** I2: only accept new device appointments that are linked to a contact. */
+  importAppointmentsNeedContact: boolean;
 }
+
+export type DeviceMode = 'one-way' | 'two-way';
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   contactKinds: ['person', 'company'],
@@ -187,6 +198,11 @@ export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
   pastDays: 30,
   modifiedWithinDays: null,
   excludePrivate: false,
+  deviceModes: { contacts: 'two-way', calendar: 'two-way', tasks: 'two-way' },
+  deviceContactDeletion: 'untick',
+  importCustomerWords: ['Customer', 'Kunde', 'Cliente'],
+  importProspectWords: ['Prospect', 'Interessent', 'Potenziale'],
+  importAppointmentsNeedContact: false,
 };
 
 export interface User {

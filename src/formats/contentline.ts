@@ -68,6 +68,9 @@ export function rawValue(raw: string): string {
   return '';
 }
 
+/** PRODID of everything crmsync writes (RFC 5545 §3.7.3, RFC 6350 §6.7.3). */
+export const PRODID = '-//crmsync//crmsync//EN';
+
 export type DesignSetName = 'vcard3' | 'vcard' | 'icalendar';
 
 /** Decode a line's parameters and typed values with ical.js (RFC 6868 quoting, repeated params). */
@@ -79,16 +82,21 @@ export function decode(cl: ContentLine, design: DesignSetName): ICAL.Property {
   }
 }
 
-/** A parameter as a list of strings (ical.js yields a string or an array for repeated params). */
-export function paramList(prop: ICAL.Property, name: string): string[] {
+/** A parameter's values as ical.js reads them (a string, or an array for repeated or multi-valued params). */
+function paramValues(prop: ICAL.Property, name: string): string[] {
   const v: unknown = prop.getParameter(name);
   if (v === undefined || v === null) return [];
-  const list = Array.isArray(v) ? v : [v];
-  return list.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
+  return (Array.isArray(v) ? v : [v]).map(String);
 }
 
+/** A list-valued parameter such as TYPE, also split where a writer packed "WORK,VOICE" into one value. */
+export function paramList(prop: ICAL.Property, name: string): string[] {
+  return paramValues(prop, name).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+}
+
+/** A single-valued parameter (CN, TZID, ROLE, ...); commas inside it are part of the value. */
 export function paramFirst(prop: ICAL.Property, name: string): string | null {
-  return paramList(prop, name)[0] ?? null;
+  return paramValues(prop, name)[0] ?? null;
 }
 
 /** Text escaping, RFC 6350 §3.4 / RFC 5545 §3.3.11; `semicolon` for compound components and vCard 3. */

@@ -34,13 +34,71 @@ export function canonicalZone(zone: string): string | null {
   }
 }
 
-export function epochToLocal(zone: string, epoch: number): LocalDateTime {
+/** UTC offset in ms straight from ICU (slow: ~50µs). */
+function icuOffset(zone: string, epoch: number): number {
+  const whole = Math.floor(epoch / 1000) * 1000;
   const parts: Record<string, string> = {};
-  for (const p of formatter(zone).formatToParts(new Date(epoch))) parts[p.type] = p.value;
+  for (const p of formatter(zone).formatToParts(new Date(whole))) parts[p.type] = p.value;
   const y = Number(parts.year);
-  return {
+  const local = {
     year: parts.era === 'BC' ? 1 - y : y, month: Number(parts.month), day: Number(parts.day),
     hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second),
+  };
+  return localAsUtc(local) - whole;
+}
+
+/**
+ * Offset transitions per zone and UTC year, found by sampling ICU weekly and bisecting to the
+ * second, then cached: recurrence expansion converts thousands of instants per call.
+ */
+interface YearTable { starts: number[]; offsets: number[] }
+const yearTables = new Map<string, Map<number, YearTable>>();
+const WEEK = 7 * 86_400_000;
+
+function yearTable(zone: string, year: number): YearTable {
+  let byYear = yearTables.get(zone);
+  if (!byYear) yearTables.set(zone, (byYear = new Map()));
+  let table = byYear.get(year);
+  if (table) return table;
+  const from = Date.UTC(year, 0, 1);
+  const to = Date.UTC(year + 1, 0, 1);
+  table = { starts: [from], offsets: [icuOffset(zone, from)] };
+  for (let a = from; a < to; a += WEEK) {
+    const b = Math.min(a + WEEK, to);
+    const before = table.offsets[table.offsets.length - 1]!;
+    if (icuOffset(zone, b) === before) continue;
+    let lo = a;
+    let hi = b; // offset(lo) === before, offset(hi) !== before
+    while (hi - lo > 1000) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (icuOffset(zone, mid) === before) lo = mid;
+      else hi = mid;
+    }
+    table.starts.push(hi);
+    table.offsets.push(icuOffset(zone, hi));
+  }
+  byYear.set(year, table);
+  return table;
+}
+
+const YEAR_2000 = Date.UTC(2000, 0, 1);
+const utcYear = (epoch: number) => {
+  const guess = 2000 + Math.floor((epoch - YEAR_2000) / 31_556_952_000);
+  return Date.UTC(guess + 1, 0, 1) <= epoch ? guess + 1 : Date.UTC(guess, 0, 1) > epoch ? guess - 1 : guess;
+};
+
+function offsetAt(zone: string, epoch: number): number {
+  const t = yearTable(zone, utcYear(epoch));
+  let i = t.starts.length - 1;
+  while (i > 0 && t.starts[i]! > epoch) i--;
+  return t.offsets[i]!;
+}
+
+export function epochToLocal(zone: string, epoch: number): LocalDateTime {
+  const d = new Date(Math.floor(epoch / 1000) * 1000 + offsetAt(zone, epoch));
+  return {
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(),
   };
 }
 
@@ -49,11 +107,6 @@ export function localAsUtc(l: LocalDateTime): number {
   d.setUTCFullYear(l.year, l.month - 1, l.day);
   d.setUTCHours(l.hour, l.minute, l.second, 0);
   return d.getTime();
-}
-
-function offsetAt(zone: string, epoch: number): number {
-  const whole = Math.floor(epoch / 1000) * 1000;
-  return localAsUtc(epochToLocal(zone, whole)) - whole;
 }
 
 export function localToEpoch(zone: string, l: LocalDateTime): number {

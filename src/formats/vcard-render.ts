@@ -1,11 +1,9 @@
 // CRM contact → one vCard 3.0 (RFC 2426) or 4.0 (RFC 6350). Deterministic: the same contact and
 // extras give the same bytes (the output feeds ETags). Field table: docs/mapping.md.
 import type { Contact } from '../domain/records.js';
-import { escapeText, formatLine, headOf, paramValue, rawValue, serialize, type Params } from './contentline.js';
+import { escapeText, formatLine, headOf, paramValue, PRODID, rawValue, serialize, type Params } from './contentline.js';
 import { entryKey, readEntry, type Entry } from './vcard-entries.js';
 import { typeParams } from './vcard-types.js';
-
-export const PRODID = '-//crmsync//crmsync//EN';
 
 export interface VCardRenderOptions {
   version: '3.0' | '4.0';

@@ -4,7 +4,8 @@ import { FormatError, toEntryError, type EntryError } from './errors.js';
 import { parseCardLines, type ParsedVCard, type VCardParseOptions } from './vcard-parse.js';
 
 export { emptyContactFields, type ContactFields, type ParsedVCard, type VCardParseOptions } from './vcard-parse.js';
-export { formattedName, PRODID, renderVCard, type VCardRenderOptions } from './vcard-render.js';
+export { PRODID } from './contentline.js';
+export { formattedName, renderVCard, type VCardRenderOptions } from './vcard-render.js';
 
 /** Parse exactly one vCard 3.0 or 4.0. Throws FormatError (code 'not-a-contact' for Apple/vCard 4 groups). */
 export function parseVCard(text: string, opts: VCardParseOptions = {}): ParsedVCard {
