@@ -36,6 +36,22 @@ export interface RemoteItem extends RemoteRef {
   raw: unknown;
 }
 
+/** A listed item that is not one of the unit's records. */
+export interface SkippedItem extends RemoteRef {
+  /** Why, for the item's sync history and the run log (L5). */
+  reason: string;
+  /**
+   * true: an item of another unit sharing the collection (an event in a calendar that also holds
+   * the tasks): not this channel's business, ignore it. false: unreadable (L5: skip with reason).
+   */
+  otherUnit: boolean;
+}
+
+export interface FetchResult {
+  items: RemoteItem[];
+  skipped: SkippedItem[];
+}
+
 export type ChangeSet =
   /** Incremental: what changed since the cursor, with deletions the server states explicitly (X6). */
   | { kind: 'delta'; changed: RemoteRef[]; deleted: string[]; cursor: string }
@@ -61,7 +77,8 @@ export interface Connector {
   discover(): Promise<RemoteCollection[]>;
   /** Changes since `cursor` (null: first run). Throws RemoteError('cursor-invalid') when the server forgot it. */
   changes(collection: string, unit: Unit, cursor: string | null): Promise<ChangeSet>;
-  fetch(collection: string, unit: Unit, refs: readonly string[]): Promise<RemoteItem[]>;
+  /** Reads items; refs in neither list of the result are gone since they were listed. */
+  fetch(collection: string, unit: Unit, refs: readonly string[]): Promise<FetchResult>;
   /**
    * Creates an item at a ref derived from `key` only if nothing is there yet (M2: a retried
    * create finds its earlier copy instead of making a second one).

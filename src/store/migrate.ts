@@ -3,11 +3,17 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './db.js';
 import { m001Foundation } from './migrations/001_foundation.js';
+import { m002Jobs } from './migrations/002_jobs.js';
+import { m003Dav } from './migrations/003_dav.js';
+import { m005Sync } from './migrations/005_sync.js';
 
 type MigrationFactory = (dialect: DialectName) => Migration;
 
 const MIGRATIONS: Record<string, MigrationFactory> = {
   '001_foundation': m001Foundation,
+  '002_jobs': m002Jobs,
+  '003_dav': m003Dav,
+  '005_sync': m005Sync,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

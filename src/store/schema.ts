@@ -147,7 +147,118 @@ export interface WebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  user_agent: string | null;
+  app_password_hash: string | null;
+  first_seen: number;
+  last_seen: number;
+  revoked_at: number | null;
+}
+export interface DavResourcesTable {
+  collection_id: string;
+  item_id: string;
+  name: string;
+  extras: string | null;
+  extras_rev: number;
+}
+
+export interface TargetsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  label: string;
+  url: string;
+  username: string;
+  secret_enc: string;
+  account_key: string;
+  status: string;
+  status_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface ChannelsTable {
+  id: string;
+  target_id: string;
+  user_id: string;
+  unit: string;
+  remote_collection: string;
+  mode: string;
+  conflict_policy: string;
+  contact_deletion: string;
+  automatic: number;
+  interval_ms: number;
+  batch_size: number;
+  crm_revision: number | null;
+  remote_cursor: string | null;
+  status: string;
+  status_reason: string | null;
+  consecutive_failures: number;
+  next_run_at: number | null;
+  last_run_at: number | null;
+  last_success_at: number | null;
+  progress_done: number;
+  progress_total: number;
+  counts: string;
+  lock_owner: string | null;
+  lock_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface SyncLinksTable {
+  channel_id: string;
+  crm_id: string;
+  remote_href: string;
+  remote_uid: string;
+  remote_version: string;
+  crm_version: number;
+  crm_hash: string;
+  remote_hash: string;
+  base: string | null;
+}
+export interface SyncEventsTable {
+  id: Generated<number>;
+  channel_id: string;
+  run_id: number | null;
+  crm_id: string | null;
+  remote_href: string | null;
+  at: number;
+  direction: string;
+  action: string;
+  result: string;
+  message: string;
+}
+export interface SyncRunsTable {
+  id: Generated<number>;
+  channel_id: string;
+  trigger: string;
+  started_at: number;
+  finished_at: number | null;
+  status: string;
+  counts: string;
+  error: string | null;
+}
+
 export interface SettingsKvTable { key: string; value: string }
+
+/** The SQL job queue (src/jobs/sqlQueue.ts). */
+export interface JobsTable {
+  id: string;
+  name: string;
+  key: string;
+  payload: string; // JSON
+  run_at: number;
+  status: 'pending' | 'running';
+  /** How often this job was claimed: more than 1 after a crash or a lost lease. */
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
 
 export interface DB {
   users: UsersTable;
@@ -171,4 +282,12 @@ export interface DB {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   settings_kv: SettingsKvTable;
+  jobs: JobsTable;
+  devices: DevicesTable;
+  dav_resources: DavResourcesTable;
+  targets: TargetsTable;
+  channels: ChannelsTable;
+  sync_links: SyncLinksTable;
+  sync_events: SyncEventsTable;
+  sync_runs: SyncRunsTable;
 }

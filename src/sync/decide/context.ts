@@ -73,14 +73,15 @@ function stringsOf(v: FieldValue | undefined): string[] {
 }
 
 /**
- * I1: a contact created on the target enters the CRM when one of its categories (field
- * `categories`, or `category`) names a customer or a prospect; customer words win over prospect
+ * I1: a contact created on the target enters the CRM when one of its categories (fields
+ * `categories`, `tags` or `category`) names a customer or a prospect; customer words win over prospect
  * words when both occur.
  */
 export function contactCategoryImportRule(words = DEFAULT_IMPORT_WORDS): ImportRule {
   const settings = { importCustomerWords: [...words.customer], importProspectWords: [...words.prospect] };
   return (remote) => {
-    const cats = [...stringsOf(remote.fields['categories']), ...stringsOf(remote.fields['category'])];
+    // vCard CATEGORIES arrive as `tags` (and `category` when it names a CRM category).
+    const cats = [...stringsOf(remote.fields['categories']), ...stringsOf(remote.fields['tags']), ...stringsOf(remote.fields['category'])];
     const d = classifyNewContact(cats, settings); // domain/importRule.ts holds the I1 words logic
     return d.accept ? { accept: true, assign: { kind: 'contactCategory', category: d.category } } : d;
   };

@@ -1,0 +1,76 @@
+// Per-item sync history (H2: the last 3 events per item in UI and API) and the run log (L3: each
+// failure with time, unit, item and error text).
+import type { CrmContext } from '../../crm/context.js';
+import type { ChannelCounts } from './channels.js';
+
+export type Direction = 'to-remote' | 'to-crm' | 'both' | 'none';
+export type EventResult = 'ok' | 'skipped' | 'failed' | 'conflict';
+
+export interface SyncEvent {
+  at: number;
+  channelId: string;
+  runId: number | null;
+  crmId: string | null;
+  remoteHref: string | null;
+  direction: Direction;
+  action: string;
+  result: EventResult;
+  message: string;
+}
+
+export async function recordEvent(ctx: CrmContext, e: Omit<SyncEvent, 'at'>): Promise<void> {
+  await ctx.db.insertInto('sync_events').values({
+    channel_id: e.channelId, run_id: e.runId, crm_id: e.crmId, remote_href: e.remoteHref, at: ctx.now(),
+    direction: e.direction, action: e.action, result: e.result, message: e.message,
+  }).execute();
+}
+
+const rowToEvent = (r: { at: number; channel_id: string; run_id: number | null; crm_id: string | null; remote_href: string | null; direction: string; action: string; result: string; message: string }): SyncEvent => ({
+  at: Number(r.at), channelId: r.channel_id, runId: r.run_id === null ? null : Number(r.run_id), crmId: r.crm_id,
+  remoteHref: r.remote_href, direction: r.direction as Direction, action: r.action, result: r.result as EventResult, message: r.message,
+});
+
+/** H2: the last `limit` (default 3) sync events of one CRM item, newest first, over all channels. */
+export async function itemHistory(ctx: CrmContext, crmId: string, limit = 3): Promise<SyncEvent[]> {
+  const rows = await ctx.db.selectFrom('sync_events').selectAll().where('crm_id', '=', crmId).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(rowToEvent);
+}
+
+export async function channelEvents(ctx: CrmContext, channelId: string, opts: { limit: number; failuresOnly?: boolean }): Promise<SyncEvent[]> {
+  let q = ctx.db.selectFrom('sync_events').selectAll().where('channel_id', '=', channelId);
+  if (opts.failuresOnly) q = q.where('result', '=', 'failed');
+  return (await q.orderBy('id', 'desc').limit(opts.limit).execute()).map(rowToEvent);
+}
+
+export type RunStatus = 'running' | 'completed' | 'completed-with-warnings' | 'failed' | 'paused' | 'continuing';
+
+export interface SyncRun {
+  id: number;
+  channelId: string;
+  trigger: 'auto' | 'manual';
+  startedAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  counts: ChannelCounts;
+  error: string | null;
+}
+
+export async function startRun(ctx: CrmContext, channelId: string, trigger: 'auto' | 'manual', counts: ChannelCounts): Promise<number> {
+  const r = await ctx.db.insertInto('sync_runs').values({
+    channel_id: channelId, trigger, started_at: ctx.now(), finished_at: null, status: 'running', counts: JSON.stringify(counts), error: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function finishRun(ctx: CrmContext, runId: number, status: RunStatus, counts: ChannelCounts, error: string | null): Promise<void> {
+  await ctx.db.updateTable('sync_runs').set({ finished_at: ctx.now(), status, counts: JSON.stringify(counts), error }).where('id', '=', runId).execute();
+}
+
+export async function listRuns(ctx: CrmContext, channelId: string, limit = 20): Promise<SyncRun[]> {
+  const rows = await ctx.db.selectFrom('sync_runs').selectAll().where('channel_id', '=', channelId).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({
+    id: Number(r.id), channelId: r.channel_id, trigger: r.trigger as SyncRun['trigger'], startedAt: Number(r.started_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at), status: r.status as RunStatus,
+    counts: JSON.parse(r.counts) as ChannelCounts, error: r.error,
+  }));
+}

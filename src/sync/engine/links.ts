@@ -1,0 +1,61 @@
+// Link rows (one per synced item and channel): what both sides looked like when they last agreed.
+import type { CrmContext } from '../../crm/context.js';
+import { chunks } from '../../crm/context.js';
+import type { FieldMap } from '../model/fields.js';
+import type { SyncLink } from '../model/state.js';
+
+function rowToLink(r: { crm_id: string; remote_href: string; remote_uid: string; remote_version: string; crm_version: number; crm_hash: string; remote_hash: string; base: string | null }): SyncLink {
+  return {
+    crmId: r.crm_id, remoteHref: r.remote_href, remoteUid: r.remote_uid, remoteVersion: r.remote_version,
+    crmVersion: r.crm_version, crmHash: r.crm_hash, remoteHash: r.remote_hash,
+    base: r.base === null ? null : (JSON.parse(r.base) as FieldMap),
+  };
+}
+
+/** Links of the given CRM ids or remote hrefs: only the items a run touches (O(changes)). */
+export async function linksFor(ctx: CrmContext, channelId: string, crmIds: readonly string[], hrefs: readonly string[]): Promise<SyncLink[]> {
+  const found = new Map<string, SyncLink>();
+  for (const part of chunks([...new Set(crmIds)], 500)) {
+    const rows = await ctx.db.selectFrom('sync_links').selectAll().where('channel_id', '=', channelId).where('crm_id', 'in', part).execute();
+    for (const r of rows) found.set(r.crm_id, rowToLink(r));
+  }
+  for (const part of chunks([...new Set(hrefs)], 500)) {
+    const rows = await ctx.db.selectFrom('sync_links').selectAll().where('channel_id', '=', channelId).where('remote_href', 'in', part).execute();
+    for (const r of rows) found.set(r.crm_id, rowToLink(r));
+  }
+  return [...found.values()];
+}
+
+export async function allLinks(ctx: CrmContext, channelId: string): Promise<SyncLink[]> {
+  const rows = await ctx.db.selectFrom('sync_links').selectAll().where('channel_id', '=', channelId).execute();
+  return rows.map(rowToLink);
+}
+
+export async function countLinks(ctx: CrmContext, channelId: string): Promise<number> {
+  const r = await ctx.db.selectFrom('sync_links').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Stores a link, replacing any earlier one for the same CRM id or href (M2: never two links). */
+export async function saveLink(ctx: CrmContext, channelId: string, link: SyncLink): Promise<void> {
+  await ctx.db.deleteFrom('sync_links').where('channel_id', '=', channelId)
+    .where((eb) => eb.or([eb('crm_id', '=', link.crmId), eb('remote_href', '=', link.remoteHref)])).execute();
+  await ctx.db.insertInto('sync_links').values({
+    channel_id: channelId, crm_id: link.crmId, remote_href: link.remoteHref, remote_uid: link.remoteUid,
+    remote_version: link.remoteVersion, crm_version: link.crmVersion, crm_hash: link.crmHash, remote_hash: link.remoteHash,
+    base: link.base === null ? null : JSON.stringify(link.base),
+  }).execute();
+}
+
+export async function deleteLink(ctx: CrmContext, channelId: string, crmId: string): Promise<void> {
+  await ctx.db.deleteFrom('sync_links').where('channel_id', '=', channelId).where('crm_id', '=', crmId).execute();
+}
+
+/** ETag churn: the content is unchanged, only the version moved; remember the new one. */
+export async function touchLinkVersion(ctx: CrmContext, channelId: string, crmId: string, version: string): Promise<void> {
+  await ctx.db.updateTable('sync_links').set({ remote_version: version }).where('channel_id', '=', channelId).where('crm_id', '=', crmId).execute();
+}
+
+export async function clearLinks(ctx: CrmContext, channelId: string): Promise<void> {
+  await ctx.db.deleteFrom('sync_links').where('channel_id', '=', channelId).execute();
+}

@@ -1,0 +1,207 @@
+// Reading both sides for one batch of a channel (issue 4 "Engine"): only what changed since the
+// channel's cursors — the CRM side from the user's per-user set change log, the remote side from
+// the connector's delta — so a run's cost grows with the changes, not with the channel.
+import type { Appointment, Contact, Id, Task, Unit } from '../../domain/records.js';
+import { ExpiredRevisionError } from '../../domain/errors.js';
+import type { CrmContext } from '../../crm/context.js';
+import { chunks } from '../../crm/context.js';
+import { contacts, tickedUserIds } from '../../crm/contacts.js';
+import { appointments } from '../../crm/appointments.js';
+import { tasks } from '../../crm/tasks.js';
+import { changesSince, ensureCollection, listMembers } from '../../crm/syncSets.js';
+import { RemoteError, type Connector, type RemoteItem as ConnectorItem, type RemoteRef } from '../../connectors/types.js';
+import { hashFields } from '../model/fields.js';
+import {
+  classifyCrm, classifyRemote, type CrmItem, type CrmLeaveReasonWithRecord, type RemoteDeletionEvidence,
+  type RemoteItem, type RemoteObservation, type SyncCell, type SyncLink,
+} from '../model/state.js';
+import type { RecordFacts } from '../decide/context.js';
+import type { Channel } from './channels.js';
+import { allLinks, linksFor } from './links.js';
+import { project, projectPayload } from './projection.js';
+
+export type AnyRecord = Contact | Appointment | Task;
+
+export function storeFor(unit: Unit) {
+  switch (unit) {
+    case 'contacts': return contacts;
+    case 'calendar': return appointments;
+    case 'tasks': return tasks;
+  }
+}
+
+export interface Observation {
+  cells: SyncCell[];
+  /** The CRM collection's revision this observation reflects: the channel's next CRM cursor. */
+  crmRevision: number;
+  /** The connector's cursor after this observation: the channel's next remote cursor. */
+  remoteCursor: string | null;
+  /** Full CRM records of the cells, for writing copies and patches. */
+  records: Map<Id, AnyRecord>;
+  /** Connector items (with their raw originals) by href. */
+  remoteItems: Map<string, ConnectorItem>;
+  /** Unreadable remote items (L5: skipped with the reason). */
+  unreadable: { href: string; reason: string }[];
+  /** Linked items whose content is unchanged but whose version moved (ETag churn). */
+  versionMoves: { crmId: Id; version: string }[];
+  factsOf: (crmId: Id) => RecordFacts | undefined;
+  /** First sync or after a reset (M1 with every key tier). */
+  initial: boolean;
+}
+
+export function crmItemOf(unit: Unit, record: AnyRecord): CrmItem {
+  const fields = project(unit, record);
+  return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashFields(fields) };
+}
+
+export function remoteItemOf(item: ConnectorItem): RemoteItem {
+  const fields = projectPayload(item.payload);
+  return { href: item.ref, uid: item.uid ?? item.ref, version: item.version, fields, hash: hashFields(fields), crmId: item.crmId };
+}
+
+async function leaveReason(ctx: CrmContext, channel: Channel, record: AnyRecord): Promise<CrmLeaveReasonWithRecord> {
+  switch (channel.unit) {
+    case 'contacts': {
+      const c = record as Contact;
+      if (c.archived) return 'archived';
+      return (await tickedUserIds(ctx, c.id)).includes(channel.userId) ? 'user-removed' : 'unticked';
+    }
+    case 'calendar': {
+      const a = record as Appointment;
+      if (a.status === 'cancelled') return 'cancelled';
+      const groups = new Set((await ctx.db.selectFrom('group_members').select('group_id').where('user_id', '=', channel.userId).execute()).map((g) => g.group_id));
+      const participates = a.organizerUserId === channel.userId || a.attendees.some((x) =>
+        (x.kind === 'user' && x.userId === channel.userId) || (x.kind === 'group' && groups.has(x.groupId)));
+      return participates ? 'window-left' : 'user-removed';
+    }
+    case 'tasks':
+      return 'user-removed';
+  }
+}
+
+function factsFor(unit: Unit, userId: Id, record: AnyRecord | undefined, groupIds: ReadonlySet<Id>): RecordFacts | undefined {
+  if (!record) return undefined;
+  switch (unit) {
+    case 'contacts':
+      return { unit: 'contacts' };
+    case 'calendar': {
+      const a = record as Appointment;
+      const direct = a.organizerUserId === userId || a.attendees.some((x) => x.kind === 'user' && x.userId === userId);
+      const viaGroup = a.attendees.some((x) => x.kind === 'group' && groupIds.has(x.groupId));
+      const others = a.attendees.filter((x) => !(x.kind === 'user' && x.userId === userId) && x.kind !== 'resource').length;
+      return { unit: 'calendar', attendance: direct ? 'direct' : viaGroup ? 'group' : 'colleague-calendar', otherAttendees: others };
+    }
+    case 'tasks':
+      return { unit: 'tasks', otherResponsible: (record as Task).responsibleUserIds.filter((u) => u !== userId).length };
+  }
+}
+
+/** The CRM side: which items changed in the user's set since the channel's cursor. */
+async function crmDelta(ctx: CrmContext, channel: Channel, collectionId: string): Promise<{ ids: Set<Id>; revision: number; full: boolean }> {
+  if (channel.crmRevision !== null) {
+    try {
+      const d = await changesSince(ctx, collectionId, channel.crmRevision);
+      return { ids: new Set(d.changes.map((c) => c.itemId)), revision: d.revision, full: false };
+    } catch (e) {
+      if (!(e instanceof ExpiredRevisionError)) throw e;
+      // The change log was cut past our cursor: compare everything once (no deletion is inferred).
+    }
+  }
+  const c = await ensureCollection(ctx, channel.userId, channel.unit);
+  const members = await listMembers(ctx, collectionId);
+  return { ids: new Set(members.map((m) => m.itemId)), revision: c.revision, full: true };
+}
+
+async function remoteDelta(connector: Connector, channel: Channel): Promise<{ changed: RemoteRef[]; deleted: Set<string>; cursor: string | null; complete: boolean }> {
+  let set;
+  try {
+    set = await connector.changes(channel.remoteCollection, channel.unit, channel.remoteCursor);
+  } catch (e) {
+    if (!(e instanceof RemoteError) || e.kind !== 'cursor-invalid') throw e;
+    set = await connector.changes(channel.remoteCollection, channel.unit, null); // server forgot our token: list afresh
+  }
+  if (set.kind === 'delta') return { changed: set.changed, deleted: new Set(set.deleted), cursor: set.cursor, complete: channel.remoteCursor === null };
+  return { changed: set.items, deleted: new Set(), cursor: set.cursor, complete: true };
+}
+
+export async function observe(ctx: CrmContext, connector: Connector, channel: Channel): Promise<Observation> {
+  const store = storeFor(channel.unit);
+  const collection = await ensureCollection(ctx, channel.userId, channel.unit);
+  const crm = await crmDelta(ctx, channel, collection.id);
+  const remote = await remoteDelta(connector, channel);
+
+  // Links of everything involved; after a full comparison, all of them.
+  const links: SyncLink[] = crm.full || remote.complete
+    ? await allLinks(ctx, channel.id)
+    : await linksFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted]);
+  const linkByHref = new Map(links.map((l) => [l.remoteHref, l]));
+  const listed = new Map(remote.changed.map((r) => [r.ref, r.version]));
+
+  // Remote content to read: listed items that are new or whose version moved, plus the copies of
+  // involved links (their raw original is needed to update them without losing properties).
+  const toFetch = new Set<string>();
+  for (const r of remote.changed) {
+    const link = linkByHref.get(r.ref);
+    if (!link || link.remoteVersion !== r.version) toFetch.add(r.ref);
+  }
+  for (const l of links) {
+    if (remote.deleted.has(l.remoteHref)) continue;
+    if (crm.ids.has(l.crmId) || (remote.complete && !listed.has(l.remoteHref))) toFetch.add(l.remoteHref);
+  }
+  const remoteItems = new Map<string, ConnectorItem>();
+  const unreadable: { href: string; reason: string }[] = [];
+  const ignored = new Set<string>();
+  for (const part of chunks([...toFetch], 200)) {
+    const got = await connector.fetch(channel.remoteCollection, channel.unit, part);
+    for (const it of got.items) remoteItems.set(it.ref, it);
+    for (const s of got.skipped) {
+      ignored.add(s.ref);
+      if (!s.otherUnit) unreadable.push({ href: s.ref, reason: s.reason });
+    }
+  }
+
+  // CRM records of everything involved.
+  const crmIds = new Set([...crm.ids, ...links.map((l) => l.crmId)]);
+  const records = new Map<Id, AnyRecord>();
+  for (const r of await store.getMany(ctx, [...crmIds])) records.set(r.id, r as AnyRecord);
+  const inSet = new Set<string>();
+  for (const part of chunks([...crmIds], 500)) {
+    const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
+    for (const r of rows) inSet.add(r.item_id);
+  }
+
+  const cells: SyncCell[] = [];
+  const versionMoves: { crmId: Id; version: string }[] = [];
+  const linkedCrm = new Set<Id>();
+  for (const link of links) {
+    linkedCrm.add(link.crmId);
+    const record = records.get(link.crmId);
+    const crmObs = record
+      ? { present: true as const, item: crmItemOf(channel.unit, record), leaving: inSet.has(record.id) ? null : await leaveReason(ctx, channel, record) }
+      : { present: false as const };
+    const fetched = remoteItems.get(link.remoteHref);
+    let remoteObs: RemoteObservation;
+    if (remote.deleted.has(link.remoteHref)) remoteObs = { kind: 'deleted', evidence: 'sync-collection-404' satisfies RemoteDeletionEvidence };
+    else if (fetched) remoteObs = { kind: 'listed', version: fetched.version, item: remoteItemOf(fetched) };
+    else if (ignored.has(link.remoteHref)) remoteObs = { kind: 'not-listed' };
+    else if (toFetch.has(link.remoteHref)) remoteObs = { kind: 'deleted', evidence: 'not-found' }; // asked for it: 404
+    else remoteObs = { kind: 'listed', version: link.remoteVersion, item: null }; // not in the delta: unchanged
+    const remoteState = classifyRemote(link, remoteObs);
+    if (remoteState.state === 'unchanged' && remoteState.version !== link.remoteVersion) versionMoves.push({ crmId: link.crmId, version: remoteState.version });
+    cells.push({ kind: 'linked', link, crm: classifyCrm(link, crmObs), remote: remoteState });
+  }
+  for (const id of crm.ids) {
+    const record = records.get(id);
+    if (record && inSet.has(id) && !linkedCrm.has(id)) cells.push({ kind: 'crm-only', crm: crmItemOf(channel.unit, record) });
+  }
+  for (const [href, item] of remoteItems) {
+    if (!linkByHref.has(href)) cells.push({ kind: 'remote-only', remote: remoteItemOf(item) });
+  }
+
+  const groupIds = new Set((await ctx.db.selectFrom('group_members').select('group_id').where('user_id', '=', channel.userId).execute()).map((g) => g.group_id));
+  return {
+    cells, crmRevision: crm.revision, remoteCursor: remote.cursor, records, remoteItems, unreadable, versionMoves,
+    factsOf: (id) => factsFor(channel.unit, channel.userId, records.get(id), groupIds),
+    initial: channel.crmRevision === null && links.length === 0,
+  };
+}
