@@ -16,3 +16,15 @@ export async function verifyPassword(stored: string | null, password: string): P
     return false;
   }
 }
+
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Spends the same time as a real check, for logins naming no user or a user without a
+ * password, so response times do not reveal which usernames exist.
+ */
+export async function verifyNothing(password: string): Promise<false> {
+  dummyHash ??= hashPassword('not-a-password-of-anyone');
+  await verifyPassword(await dummyHash, password);
+  return false;
+}
