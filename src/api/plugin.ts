@@ -16,6 +16,7 @@ import { departmentRoutes } from './routes/departments.js';
 import { groupRoutes } from './routes/groups.js';
 import { journalRoutes } from './routes/journal.js';
 import { sessionRoutes } from './routes/session.js';
+import { syncRoutes } from './routes/sync.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -68,6 +69,7 @@ export async function apiPlugin(f: FastifyInstance, opts: ApiPluginOptions): Pro
   journalRoutes(api);
   collectionRoutes(api);
   webhookRoutes(api);
+  syncRoutes(api);
 
   let doc: Record<string, unknown> | null = null;
   const openApi = () => (doc ??= buildOpenApi(api.routes, { title: 'crmsync', version: opts.version }));

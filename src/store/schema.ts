@@ -202,6 +202,8 @@ export interface ChannelsTable {
   progress_done: number;
   progress_total: number;
   counts: string;
+  pending_trigger: string | null;
+  confirm_deletion: number;
   lock_owner: string | null;
   lock_until: number | null;
   created_at: number;

@@ -51,6 +51,10 @@ export function m005Sync(dialect: DialectName): Migration {
         .addColumn('progress_done', 'integer', (c) => c.notNull())
         .addColumn('progress_total', 'integer', (c) => c.notNull())
         .addColumn('counts', 'text', (c) => c.notNull())
+        /** "Sync now" asked for a manual run (D2, L3: it also resumes a suspended channel). */
+        .addColumn('pending_trigger', 'text')
+        /** X6: the user confirmed the mass deletion the guard paused on. */
+        .addColumn('confirm_deletion', 'integer', (c) => c.notNull().defaultTo(0))
         /** Run lease: never two runs of one channel at once, whoever starts them (O2, CLI). */
         .addColumn('lock_owner', 'text')
         .addColumn('lock_until', 'bigint')
