@@ -1,0 +1,144 @@
+// The items of a collection as the DAV server names them. A CRM-made item is served as
+// `<itemId>.vcf|.ics`; a device's PUT of a new name keeps that name (dav_resources), together
+// with the properties the CRM has no field for (extras, served back unchanged). A name row
+// outlives the item's membership, so a removal is reported under the name the device knows.
+import type { CrmContext } from '../crm/context.js';
+import { chunks } from '../crm/context.js';
+import { appointments } from '../crm/appointments.js';
+import { contacts } from '../crm/contacts.js';
+import { tasks } from '../crm/tasks.js';
+import type { Appointment, Contact, Id, Task } from '../domain/records.js';
+import type { CalendarExtras } from '../formats/index.js';
+import { encodeSegment as encodeName } from './paths.js';
+import { itemExtension, type DavCollection } from './resources.js';
+
+/** Extras as stored per item: vCard lines, or the iCalendar extras of formats/. */
+export type ItemExtras = { readonly type: 'vcard'; readonly lines: readonly string[] } | { readonly type: 'ical'; readonly extras: CalendarExtras };
+
+export interface ItemRef {
+  readonly itemId: Id;
+  readonly name: string;
+  readonly extras: ItemExtras | null;
+  readonly extrasRev: number;
+}
+
+export type LoadedRecord =
+  | { readonly unit: 'contacts'; readonly record: Contact }
+  | { readonly unit: 'calendar'; readonly record: Appointment }
+  | { readonly unit: 'tasks'; readonly record: Task };
+
+export interface LoadedItem extends ItemRef {
+  readonly href: string;
+  readonly data: LoadedRecord;
+}
+
+interface ResourceRow { item_id: string; name: string; extras: string | null; extras_rev: number }
+
+const defaultName = (col: DavCollection, itemId: Id) => `${itemId}${itemExtension(col.unit)}`;
+
+function toRef(col: DavCollection, itemId: Id, row: ResourceRow | undefined): ItemRef {
+  return row
+    ? { itemId, name: row.name, extras: row.extras === null ? null : (JSON.parse(row.extras) as ItemExtras), extrasRev: Number(row.extras_rev) }
+    : { itemId, name: defaultName(col, itemId), extras: null, extrasRev: 0 };
+}
+
+async function resourceRowsByItem(ctx: CrmContext, col: DavCollection, itemIds: readonly Id[]): Promise<Map<Id, ResourceRow>> {
+  const out = new Map<Id, ResourceRow>();
+  for (const part of chunks([...new Set(itemIds)], 500)) {
+    const rows = await ctx.db.selectFrom('dav_resources').select(['item_id', 'name', 'extras', 'extras_rev'])
+      .where('collection_id', '=', col.collection.id).where('item_id', 'in', part).execute();
+    for (const r of rows) out.set(r.item_id, r);
+  }
+  return out;
+}
+
+async function memberSet(ctx: CrmContext, col: DavCollection, itemIds: readonly Id[]): Promise<Set<Id>> {
+  const out = new Set<Id>();
+  for (const part of chunks([...new Set(itemIds)], 500)) {
+    const rows = await ctx.db.selectFrom('collection_members').select('item_id')
+      .where('collection_id', '=', col.collection.id).where('item_id', 'in', part).execute();
+    for (const r of rows) out.add(r.item_id);
+  }
+  return out;
+}
+
+/** Names and extras of items known by id (members or removed ones), in one or two queries. */
+export async function refsOf(ctx: CrmContext, col: DavCollection, itemIds: readonly Id[]): Promise<Map<Id, ItemRef>> {
+  const rows = await resourceRowsByItem(ctx, col, itemIds);
+  return new Map(itemIds.map((id) => [id, toRef(col, id, rows.get(id))]));
+}
+
+/** Every current member of the collection with its name. */
+export async function listItems(ctx: CrmContext, col: DavCollection): Promise<(ItemRef & { revision: number })[]> {
+  const members = await ctx.db.selectFrom('collection_members')
+    .leftJoin('dav_resources', (j) => j.onRef('dav_resources.collection_id', '=', 'collection_members.collection_id')
+      .onRef('dav_resources.item_id', '=', 'collection_members.item_id'))
+    .select(['collection_members.item_id as item_id', 'collection_members.revision as revision', 'dav_resources.name as name',
+      'dav_resources.extras as extras', 'dav_resources.extras_rev as extras_rev'])
+    .where('collection_members.collection_id', '=', col.collection.id).execute();
+  return members.map((m) => ({
+    ...toRef(col, m.item_id, m.name === null ? undefined : { item_id: m.item_id, name: m.name, extras: m.extras, extras_rev: Number(m.extras_rev ?? 0) }),
+    revision: Number(m.revision),
+  }));
+}
+
+/**
+ * Resolves item names to current members. A name is either a stored device name, or the
+ * default `<itemId>.<ext>` of an item that has no stored name. Names not found are absent.
+ */
+export async function resolveNames(ctx: CrmContext, col: DavCollection, names: readonly string[]): Promise<Map<string, ItemRef>> {
+  const unique = [...new Set(names)];
+  const byName = new Map<string, ResourceRow>();
+  for (const part of chunks(unique, 500)) {
+    const rows = await ctx.db.selectFrom('dav_resources').select(['item_id', 'name', 'extras', 'extras_rev'])
+      .where('collection_id', '=', col.collection.id).where('name', 'in', part).execute();
+    for (const r of rows) byName.set(r.name, r);
+  }
+  const ext = itemExtension(col.unit);
+  const candidates = unique.filter((n) => !byName.has(n) && n.endsWith(ext) && n.length > ext.length).map((n) => n.slice(0, -ext.length));
+  const candidateRows = await resourceRowsByItem(ctx, col, candidates);
+  const ids = [...[...byName.values()].map((r) => r.item_id), ...candidates];
+  const members = await memberSet(ctx, col, ids);
+  const out = new Map<string, ItemRef>();
+  for (const name of unique) {
+    const stored = byName.get(name);
+    if (stored) {
+      if (members.has(stored.item_id)) out.set(name, toRef(col, stored.item_id, stored));
+      continue;
+    }
+    if (!name.endsWith(ext)) continue;
+    const id = name.slice(0, -ext.length);
+    if (members.has(id) && !candidateRows.has(id)) out.set(name, toRef(col, id, undefined));
+  }
+  return out;
+}
+
+/** Loads the records behind item refs (missing records are left out). */
+export async function loadItems(ctx: CrmContext, col: DavCollection, refs: readonly ItemRef[]): Promise<LoadedItem[]> {
+  const ids = refs.map((r) => r.itemId);
+  const records = new Map<Id, LoadedRecord>();
+  if (col.unit === 'contacts') for (const r of await contacts.getMany(ctx, ids)) records.set(r.id, { unit: 'contacts', record: r });
+  else if (col.unit === 'calendar') for (const r of await appointments.getMany(ctx, ids)) records.set(r.id, { unit: 'calendar', record: r });
+  else for (const r of await tasks.getMany(ctx, ids)) records.set(r.id, { unit: 'tasks', record: r });
+  const out: LoadedItem[] = [];
+  for (const ref of refs) {
+    const data = records.get(ref.itemId);
+    if (data) out.push({ ...ref, href: `${col.href}${encodeName(ref.name)}`, data });
+  }
+  return out;
+}
+
+/** Stores an item's name and extras (insert or update), bumping the extras revision. */
+export async function saveItemResource(ctx: CrmContext, col: DavCollection, itemId: Id, name: string, extras: ItemExtras | null): Promise<void> {
+  const json = extras === null ? null : JSON.stringify(extras);
+  // A stale row holding this name for another (departed) item gives the name up.
+  await ctx.db.deleteFrom('dav_resources').where('collection_id', '=', col.collection.id).where('name', '=', name).where('item_id', '!=', itemId).execute();
+  const existing = await ctx.db.selectFrom('dav_resources').select('extras_rev')
+    .where('collection_id', '=', col.collection.id).where('item_id', '=', itemId).executeTakeFirst();
+  if (existing) {
+    await ctx.db.updateTable('dav_resources').set({ name, extras: json, extras_rev: Number(existing.extras_rev) + 1 })
+      .where('collection_id', '=', col.collection.id).where('item_id', '=', itemId).execute();
+  } else {
+    await ctx.db.insertInto('dav_resources').values({ collection_id: col.collection.id, item_id: itemId, name, extras: json, extras_rev: 1 }).execute();
+  }
+}

@@ -1,0 +1,167 @@
+// Items → bytes and strong ETags (RFC 7232 §2.3). The ETag is a hash of the exact bytes served,
+// so it is stable across identical renders and changes whenever the bytes change (also when an
+// attendee's name changes). Renders are cached in memory, keyed by what determines the bytes
+// (collection, record id and version, extras revision, representation, attendee names), so a
+// 1,000-item multiget or a depth-1 PROPFIND after the first one renders nothing.
+import { createHash } from 'node:crypto';
+import type { CrmContext } from '../crm/context.js';
+import type { Appointment, Id } from '../domain/records.js';
+import { renderAppointment, renderTask, renderVCard, type AttendeeResolver, type Party } from '../formats/index.js';
+import type { LoadedItem } from './items.js';
+
+/** vCard 3.0 by default; 4.0 when asked (Accept or address-data version, issue 3 item 6). */
+export type Representation = 'vcard3' | 'vcard4' | 'ical';
+
+export interface Rendered {
+  readonly body: string;
+  readonly etag: string;
+  readonly contentType: string;
+  readonly length: number;
+}
+
+const CONTENT_TYPE: Record<Representation, string> = {
+  vcard3: 'text/vcard; charset=utf-8',
+  vcard4: 'text/vcard; charset=utf-8; version=4.0',
+  ical: 'text/calendar; charset=utf-8',
+};
+
+export function defaultRepresentation(item: Pick<LoadedItem, 'data'>): Representation {
+  return item.data.unit === 'contacts' ? 'vcard3' : 'ical';
+}
+
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** Bounded LRU of renders by total body size (Map keeps insertion order; a hit re-inserts). */
+export class RenderCache {
+  private readonly entries = new Map<string, Rendered>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(key: string): Rendered | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: Rendered): void {
+    if (value.length > this.maxBytes / 4) return;
+    const old = this.entries.get(key);
+    if (old) this.bytes -= old.length;
+    this.entries.set(key, value);
+    this.bytes += value.length;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+}
+
+/** Names and addresses of the people an appointment shows, loaded in three queries per batch. */
+export class Directory implements AttendeeResolver {
+  private constructor(
+    private readonly users: ReadonlyMap<Id, Party>,
+    private readonly groups: ReadonlyMap<Id, Party>,
+    private readonly contacts: ReadonlyMap<Id, Party>,
+  ) {}
+
+  static readonly EMPTY = new Directory(new Map(), new Map(), new Map());
+
+  static async load(ctx: CrmContext, appts: readonly Appointment[]): Promise<Directory> {
+    const userIds = new Set<Id>();
+    const groupIds = new Set<Id>();
+    const contactIds = new Set<Id>();
+    for (const a of appts) {
+      if (a.organizerUserId) userIds.add(a.organizerUserId);
+      for (const x of a.attendees) {
+        if (x.kind === 'user') userIds.add(x.userId);
+        else if (x.kind === 'group') groupIds.add(x.groupId);
+        else if (x.kind === 'contact') contactIds.add(x.contactId);
+      }
+    }
+    const users = new Map<Id, Party>();
+    const groups = new Map<Id, Party>();
+    const contacts = new Map<Id, Party>();
+    if (userIds.size > 0) {
+      const rows = await ctx.db.selectFrom('users').select(['id', 'display_name', 'email']).where('id', 'in', [...userIds]).execute();
+      for (const r of rows) users.set(r.id, { name: r.display_name, email: r.email });
+    }
+    if (groupIds.size > 0) {
+      const rows = await ctx.db.selectFrom('groups').select(['id', 'name']).where('id', 'in', [...groupIds]).execute();
+      for (const r of rows) groups.set(r.id, { name: r.name, email: null });
+    }
+    if (contactIds.size > 0) {
+      const rows = await ctx.db.selectFrom('contacts').select(['id', 'display_name', 'data']).where('id', 'in', [...contactIds]).execute();
+      for (const r of rows) {
+        const emails = (JSON.parse(r.data) as { emails?: { value: string }[] }).emails ?? [];
+        contacts.set(r.id, { name: r.display_name, email: emails[0]?.value ?? null });
+      }
+    }
+    return new Directory(users, groups, contacts);
+  }
+
+  user(id: Id): Party | null { return this.users.get(id) ?? null; }
+  group(id: Id): Party | null { return this.groups.get(id) ?? null; }
+  contact(id: Id): Party | null { return this.contacts.get(id) ?? null; }
+
+  /** What of the directory an appointment's bytes depend on, for the cache key. */
+  fingerprint(a: Appointment): string {
+    const parts: string[] = [];
+    const add = (p: Party | null) => parts.push(p ? `${p.name}\u0000${p.email ?? ''}` : '-');
+    if (a.organizerUserId) add(this.user(a.organizerUserId));
+    for (const x of a.attendees) {
+      if (x.kind === 'user') add(this.user(x.userId));
+      else if (x.kind === 'group') add(this.group(x.groupId));
+      else if (x.kind === 'contact') add(this.contact(x.contactId));
+    }
+    return parts.length === 0 ? '' : createHash('sha1').update(parts.join('\u0001')).digest('base64url');
+  }
+}
+
+export class Renderer {
+  constructor(private readonly cache: RenderCache) {}
+
+  render(collectionId: string, item: LoadedItem, repr: Representation, directory: Directory): Rendered {
+    const r = item.data.record;
+    const people = item.data.unit === 'calendar' ? directory.fingerprint(item.data.record) : '';
+    const key = `${collectionId}\u0000${r.id}\u0000${r.version}\u0000${r.updatedAt}\u0000${item.extrasRev}\u0000${repr}\u0000${people}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const body = this.bytes(item, repr, directory);
+    const rendered: Rendered = { body, etag: etagOf(body), contentType: CONTENT_TYPE[repr], length: Buffer.byteLength(body) };
+    this.cache.set(key, rendered);
+    return rendered;
+  }
+
+  private bytes(item: LoadedItem, repr: Representation, directory: Directory): string {
+    const extras = item.extras;
+    switch (item.data.unit) {
+      case 'contacts':
+        return renderVCard(item.data.record, {
+          version: repr === 'vcard4' ? '4.0' : '3.0',
+          ...(extras?.type === 'vcard' ? { extras: extras.lines } : {}),
+        });
+      case 'calendar':
+        return renderAppointment(item.data.record, { resolver: directory, ...(extras?.type === 'ical' ? { extras: extras.extras } : {}) });
+      case 'tasks':
+        return renderTask(item.data.record, extras?.type === 'ical' ? { extras: extras.extras } : {});
+      default: {
+        const never: never = item.data;
+        throw new Error(`unhandled unit ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+/** RFC 6352 §5.1.1 / issue 3 item 6: vCard 4.0 only when the client asks for it. */
+export function vcardRepresentation(accept: string | undefined, requestedVersion?: string): Representation {
+  if (requestedVersion !== undefined) return requestedVersion.trim() === '4.0' ? 'vcard4' : 'vcard3';
+  if (accept && /text\/vcard[^,]*version\s*=\s*"?4\.0/i.test(accept)) return 'vcard4';
+  return 'vcard3';
+}

@@ -1,0 +1,28 @@
+// What every handler needs besides the request: the CRM, limits, the renderer and the logger.
+import type { Logger } from 'pino';
+import type { CrmContext } from '../crm/context.js';
+import type { DavAuthenticator, DavIdentity } from './auth.js';
+import type { DavLimits } from './config.js';
+import type { Renderer } from './render.js';
+
+export interface DavState {
+  readonly ctx: CrmContext;
+  readonly limits: DavLimits;
+  readonly renderer: Renderer;
+  readonly authenticator: DavAuthenticator;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/** One authenticated request as handlers see it. */
+export interface DavRequest {
+  readonly state: DavState;
+  readonly identity: DavIdentity;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+export function header(req: Pick<DavRequest, 'headers'>, name: string): string | undefined {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
