@@ -1,10 +1,11 @@
-// One HTTP server for everything (SPEC O1): /api (REST), /healthz, /metrics, and — mounted by
-// the DAV engineer's plugin through `registerDav` — /dav and /.well-known. Plus the background
+// One HTTP server for everything (SPEC O1): /api (REST), /healthz, /metrics, and the
+// CalDAV/CardDAV server under /dav and /.well-known. Plus the background
 // work of a serving process: webhook delivery, the S2 window job and change-log retention.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createRequire } from 'node:module';
 import type { AppContext } from './app/context.js';
 import { apiPlugin } from './api/plugin.js';
+import { registerDav } from './dav/server.js';
 import { LoginLimiter, type LoginLimiterOptions } from './auth/limiter.js';
 import { pruneSessions } from './auth/sessions.js';
 import { inTransaction } from './crm/context.js';
@@ -19,7 +20,10 @@ export const BODY_LIMIT = 10 * 1024 * 1024;
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 export interface ServerOptions {
-  /** Mounts the CalDAV/CardDAV server; it adds its own content-type parsers and methods. */
+  /**
+   * Mounts the CalDAV/CardDAV server (default: `registerDav` with default options); it adds its
+   * own content-type parsers and methods.
+   */
   registerDav?: (f: FastifyInstance) => Promise<void>;
   /** Login throttling (tests shorten the delays). */
   loginLimits?: Partial<LoginLimiterOptions>;
@@ -44,7 +48,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
 
   const limiter = new LoginLimiter({ now: app.crm.now, ...opts.loginLimits });
   await f.register(apiPlugin, { prefix: '/api', app, limiter, version });
-  if (opts.registerDav) await opts.registerDav(f);
+  await (opts.registerDav ?? ((root) => registerDav(root, app)))(f);
   return f;
 }
 

@@ -136,7 +136,7 @@ export async function writeCalendarObject(
         id = created.id;
       }
     } else {
-      const { dateOnly: _dateOnly, ...fields } = obj.fields; // not in the task input schema (yet)
+      const fields = obj.fields;
       if (existing && existing.data.unit === 'tasks') {
         const current = existing.data.record;
         const patch = keepUncutOriginals(fields, current as unknown as Record<string, unknown>, limits);

@@ -135,6 +135,8 @@ export const taskInputSchema = z.object({
   completedAt: epochMs.nullable().default(null),
   responsibleUserIds: z.array(id).max(100).default([]),
   linkedContactIds: z.array(id).max(100).default([]),
+  /** Start and due are dates without a time (e.g. Apple Reminders' DUE;VALUE=DATE). */
+  dateOnly: z.boolean().optional(),
 }).strict().refine((t) => t.start === null || t.due === null || t.due >= t.start, { message: 'due must not be before start', path: ['due'] });
 export type TaskInput = z.input<typeof taskInputSchema>;
 export type TaskData = z.output<typeof taskInputSchema>;
@@ -144,6 +146,7 @@ export const usernameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/,
 export const passwordSchema = z.string().min(8, 'password: at least 8 characters').max(1024);
 export const rightsSchema = z.array(z.enum(RIGHTS));
 
+const deviceMode = z.enum(['one-way', 'two-way']);
 export const syncSettingsSchema = z.object({
   contactKinds: z.array(z.enum(CONTACT_KINDS)).min(1),
   contactTags: z.array(z.string().min(1).max(100)).max(100),
@@ -152,4 +155,9 @@ export const syncSettingsSchema = z.object({
   pastDays: z.number().int().min(0).max(3650),
   modifiedWithinDays: z.number().int().min(1).max(3650).nullable(),
   excludePrivate: z.boolean(),
+  deviceModes: z.object({ contacts: deviceMode, calendar: deviceMode, tasks: deviceMode }).strict(),
+  deviceContactDeletion: z.enum(['untick', 'archive']),
+  importCustomerWords: z.array(z.string().min(1).max(100)).max(50),
+  importProspectWords: z.array(z.string().min(1).max(100)).max(50),
+  importAppointmentsNeedContact: z.boolean(),
 }).strict();

@@ -50,6 +50,9 @@ function openSqlite(path: string): Database {
 
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client whose connection the server closes (restart, admin termination) emits
+  // 'error'; unhandled it would crash the process. The pool replaces it on next use.
+  pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
 }
