@@ -16,18 +16,21 @@ export interface Config {
 
 export interface ConfigFlags { host?: string; port?: string | number; data?: string; database?: string }
 
+/** An environment variable set to the empty string counts as unset. */
+const envValue = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
-  const dataDir = resolve(flags.data ?? env.CRMSYNC_DATA ?? './data');
-  const portText = String(flags.port ?? env.PORT ?? '8080');
+  const dataDir = resolve(flags.data ?? envValue(env.CRMSYNC_DATA) ?? './data');
+  const portText = String(flags.port ?? envValue(env.PORT) ?? '8080');
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a number from 0 to 65535, not "${portText}"`);
   return {
-    host: flags.host ?? env.HOST ?? '127.0.0.1',
+    host: flags.host ?? envValue(env.HOST) ?? '127.0.0.1',
     port,
     dataDir,
-    databaseUrl: flags.database ?? env.DATABASE_URL ?? resolve(dataDir, 'crmsync.db'),
-    secretKey: env.CRMSYNC_SECRET_KEY ?? null,
-    adminPassword: env.CRMSYNC_ADMIN_PASSWORD ?? null,
-    logLevel: env.LOG_LEVEL ?? 'info',
+    databaseUrl: flags.database ?? envValue(env.DATABASE_URL) ?? resolve(dataDir, 'crmsync.db'),
+    secretKey: envValue(env.CRMSYNC_SECRET_KEY) ?? null,
+    adminPassword: envValue(env.CRMSYNC_ADMIN_PASSWORD) ?? null,
+    logLevel: envValue(env.LOG_LEVEL) ?? 'info',
   };
 }

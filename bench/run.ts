@@ -1,0 +1,51 @@
+// `npm run bench [-- import|changes]` (issue 2 item 10). Prints Markdown tables for
+// docs/benchmarks.md. PostgreSQL runs where a server is reachable (test/helpers/databases.ts).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dialects } from '../test/helpers/databases.js';
+import { changeQuery } from './changes.js';
+import { writeBenchFiles } from './generate.js';
+
+const COUNTS = { contacts: 50_000, appointments: 20_000 };
+const which = process.argv[2] ?? 'all';
+if (!['all', 'import', 'changes'].includes(which)) {
+  process.stderr.write('usage: npm run bench [-- import|changes]\n');
+  process.exit(1);
+}
+const DIALECTS = await dialects();
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+out(`date ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`);
+
+if (which === 'all' || which === 'import') {
+  const dir = mkdtempSync(join(tmpdir(), 'crmsync-bench-'));
+  try {
+    const t = performance.now();
+    const files = writeBenchFiles(dir, COUNTS);
+    out(`generated ${COUNTS.contacts} contacts and ${COUNTS.appointments} appointments in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    out('| store | file | items | time (s) | items/s | peak RSS (MiB) |');
+    out('|---|---|---:|---:|---:|---:|');
+    for (const dialect of DIALECTS) {
+      for (const [label, file] of [['contacts.vcf', files.contacts], ['calendar.ics', files.appointments]] as const) {
+        const line = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'importOne.ts'), dialect, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+        const r = JSON.parse(line.trim().split('\n').pop()!) as { items: number; seconds: number; maxRssMiB: number };
+        out(`| ${dialect} | ${label} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.items / r.seconds)} | ${Math.round(r.maxRssMiB)} |`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (which === 'all' || which === 'changes') {
+  out('\n| store | items in collection | runs | median (µs) | p95 (µs) | changes returned |');
+  out('|---|---:|---:|---:|---:|---:|');
+  for (const dialect of DIALECTS) {
+    for (const items of [5_000, 50_000]) {
+      const r = await changeQuery(dialect, items, 1000);
+      out(`| ${dialect} | ${items} | ${r.runs} | ${Math.round(r.medianUs)} | ${Math.round(r.p95Us)} | ${r.changes} |`);
+    }
+  }
+}
