@@ -3,12 +3,16 @@
 // --database URL (env DATABASE_URL; a postgres:// URL selects PostgreSQL).
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerDevice } from './commands/device.js';
 import { registerGroup } from './commands/group.js';
 import { registerImportExport } from './commands/importExport.js';
 import { registerJournal } from './commands/journal.js';
 import { registerServe } from './commands/serve.js';
+import { registerSync } from './commands/sync.js';
+import { registerTarget } from './commands/target.js';
 import { registerToken } from './commands/token.js';
 import { registerUser } from './commands/user.js';
+import { registerWorker } from './commands/worker.js';
 import { reportError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -19,12 +23,16 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerServe(program);
+  registerWorker(program);
   registerUser(program);
   registerGroup(program);
   registerToken(program);
   registerImportExport(program);
   registerJournal(program);
   registerDemo(program);
+  registerDevice(program);
+  registerTarget(program);
+  registerSync(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 // `crmsync serve` (SPEC O1): one process serves CalDAV/CardDAV, REST API and web pages on one
-// port, with background work (S2 window job, webhooks) in the same process.
+// port, with background work (S2 window job, webhooks, sync runs) in the same process.
 import type { Command } from 'commander';
 import type { Config } from '../../app/config.js';
 import { openApp, type AppContext } from '../../app/context.js';
@@ -9,9 +9,14 @@ import { announceAdmin, configFor } from '../app.js';
 async function start(app: AppContext, config: Config): Promise<() => Promise<void>> {
   // Loaded here, not at start-up: the other commands need none of the web stack.
   const { buildServer, startBackgroundWork } = await import('../../server.js');
+  const { startSyncService } = await import('../../sync/service.js');
   const server = await buildServer(app);
   const stopBackground = startBackgroundWork(app);
+  // O1: on SQLite this process also runs the sync jobs; on PostgreSQL too, unless
+  // CRMSYNC_WORKERS=external leaves them to `crmsync worker` processes (O2).
+  const sync = await startSyncService(app, { work: process.env.CRMSYNC_WORKERS !== 'external' });
   const stop = async () => {
+    await sync.stop();
     await stopBackground();
     await server.close();
   };
