@@ -15,7 +15,7 @@ import { RemoteError, type Connector, type RemoteRef, type UnitPayload } from '.
 import { writesData, type CrmDeletionEffect, type CrmUndo, type SyncAction } from '../decide/actions.js';
 import type { PlannedAction } from '../decide/plan.js';
 import type { ImportAssignment } from '../decide/context.js';
-import { hashFields, type FieldMap } from '../model/fields.js';
+import { hashFields, valuesEqual, type FieldMap } from '../model/fields.js';
 import { assertNever, type CrmItem, type RemoteItem, type SyncLink } from '../model/state.js';
 import type { Channel, ChannelCounts } from './channels.js';
 import { recordEvent, type Direction, type EventResult } from './history.js';
@@ -203,13 +203,22 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
       if (action.kind === 'restoreCrm') await undoLeave(env, action.crm, action.undo);
       let crm = action.kind === 'restoreCrm' ? await reread(env, action.crm.id) : action.crm;
       crm = await patchCrm(env, crm, action.patch);
+      // C2: the decision merged the record as it was before the undo. A synced field the undo
+      // itself set ('uncancel' puts `status` back to confirmed) must reach the target and the base
+      // too, or the copy keeps "cancelled" while the CRM is confirmed again, and no later run
+      // notices (found by the engine's property test).
+      const undone = action.kind === 'restoreCrm'
+        ? Object.fromEntries(Object.entries(crm.fields).filter(([k, v]) => !(k in action.patch) && !valuesEqual(v, action.crm.fields[k])))
+        : {};
+      const stale = Object.entries(undone).some(([k, v]) => !valuesEqual(v, (action.writeRemote ?? action.remote.fields)[k]));
+      const toWrite = stale ? { ...(action.writeRemote ?? action.remote.fields), ...undone } : action.writeRemote;
       let written: RemoteRef = { ref: action.remote.href, version: action.remote.version };
       let remoteFields = action.remote.fields;
-      if (action.writeRemote) {
-        written = await writeRemote(env, action.remote, crm.id, action.writeRemote, remoteBase(env, action.remote.href));
-        remoteFields = action.writeRemote;
+      if (toWrite) {
+        written = await writeRemote(env, action.remote, crm.id, toWrite, remoteBase(env, action.remote.href));
+        remoteFields = toWrite;
       }
-      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, remoteFields, action.merged));
+      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, remoteFields, { ...action.merged, ...undone }));
       return { direction: action.writeRemote ? 'both' : 'to-crm', message: action.kind === 'restoreCrm' ? 'changed on the target after leaving the set: restored (C2)' : 'target change taken into the CRM', count: 'updated' };
     }
     case 'createCrm': {

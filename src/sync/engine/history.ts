@@ -74,3 +74,25 @@ export async function listRuns(ctx: CrmContext, channelId: string, limit = 20): 
     counts: JSON.parse(r.counts) as ChannelCounts, error: r.error,
   }));
 }
+
+/**
+ * L5 "skipped with its reason; retried at the next run": the items the channel's last finished run
+ * skipped with a failure (a write the target rejected, a CRM patch refused, an item changed or gone
+ * meanwhile, an unreadable item). That run advanced the cursors past them, so without this the
+ * next run would never look at them again until they changed once more (found by the engine's
+ * model-based property test: a CRM record whose create failed was never copied).
+ */
+export async function lastRunFailures(ctx: CrmContext, channelId: string): Promise<{ crmIds: string[]; hrefs: string[] }> {
+  const last = await ctx.db.selectFrom('sync_runs').select(['id', 'status']).where('channel_id', '=', channelId)
+    .where('status', 'in', ['completed', 'completed-with-warnings']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!last || last.status !== 'completed-with-warnings') return { crmIds: [], hrefs: [] };
+  const rows = await ctx.db.selectFrom('sync_events').select(['crm_id', 'remote_href']).where('channel_id', '=', channelId)
+    .where('run_id', '=', Number(last.id)).where('result', '=', 'failed').execute();
+  const crmIds = new Set<string>();
+  const hrefs = new Set<string>();
+  for (const r of rows) {
+    if (r.crm_id) crmIds.add(r.crm_id);
+    if (r.remote_href) hrefs.add(r.remote_href);
+  }
+  return { crmIds: [...crmIds], hrefs: [...hrefs] };
+}

@@ -10,7 +10,7 @@ import { appointments } from '../../crm/appointments.js';
 import { tasks } from '../../crm/tasks.js';
 import { changesSince, ensureCollection, listMembers } from '../../crm/syncSets.js';
 import { RemoteError, type Connector, type RemoteItem as ConnectorItem, type RemoteRef } from '../../connectors/types.js';
-import { hashFields } from '../model/fields.js';
+import { hashFields, type FieldValue } from '../model/fields.js';
 import {
   classifyCrm, classifyRemote, type CrmItem, type CrmLeaveReasonWithRecord, type RemoteDeletionEvidence,
   type RemoteItem, type RemoteObservation, type SyncCell, type SyncLink,
@@ -18,7 +18,8 @@ import {
 import type { RecordFacts } from '../decide/context.js';
 import type { Channel } from './channels.js';
 import { allLinks, linksFor } from './links.js';
-import { project, projectPayload } from './projection.js';
+import { lastRunFailures } from './history.js';
+import { project, projectPayload, withKnownCategory } from './projection.js';
 
 export type AnyRecord = Contact | Appointment | Task;
 
@@ -54,8 +55,10 @@ export function crmItemOf(unit: Unit, record: AnyRecord): CrmItem {
   return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashFields(fields) };
 }
 
-export function remoteItemOf(item: ConnectorItem): RemoteItem {
-  const fields = projectPayload(item.payload);
+/** `knownCategory`: the contact category both sides last agreed on (see withKnownCategory). */
+export function remoteItemOf(item: ConnectorItem, knownCategory: FieldValue | undefined = undefined): RemoteItem {
+  const projected = projectPayload(item.payload);
+  const fields = item.payload.unit === 'contacts' ? withKnownCategory(projected, knownCategory) : projected;
   return { href: item.ref, uid: item.uid ?? item.ref, version: item.version, fields, hash: hashFields(fields), crmId: item.crmId };
 }
 
@@ -114,13 +117,19 @@ async function crmDelta(ctx: CrmContext, channel: Channel, collectionId: string)
 
 async function remoteDelta(connector: Connector, channel: Channel): Promise<{ changed: RemoteRef[]; deleted: Set<string>; cursor: string | null; complete: boolean }> {
   let set;
+  let cursor = channel.remoteCursor;
   try {
-    set = await connector.changes(channel.remoteCollection, channel.unit, channel.remoteCursor);
+    set = await connector.changes(channel.remoteCollection, channel.unit, cursor);
   } catch (e) {
     if (!(e instanceof RemoteError) || e.kind !== 'cursor-invalid') throw e;
+    cursor = null;
     set = await connector.changes(channel.remoteCollection, channel.unit, null); // server forgot our token: list afresh
   }
-  if (set.kind === 'delta') return { changed: set.changed, deleted: new Set(set.deleted), cursor: set.cursor, complete: channel.remoteCursor === null };
+  // A delta from no cursor (first run, or afresh after a forgotten token) lists everything: it is
+  // complete, so linked copies missing from it are looked up one by one (X6: only a 404 of the item
+  // itself counts). Judging it by the channel's old cursor instead took it for a partial delta, and
+  // a copy deleted while the token was forgotten stayed linked for ever (property test finding).
+  if (set.kind === 'delta') return { changed: set.changed, deleted: new Set(set.deleted), cursor: set.cursor, complete: cursor === null };
   return { changed: set.items, deleted: new Set(), cursor: set.cursor, complete: true };
 }
 
@@ -129,11 +138,15 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   const collection = await ensureCollection(ctx, channel.userId, channel.unit);
   const crm = await crmDelta(ctx, channel, collection.id);
   const remote = await remoteDelta(connector, channel);
+  // L5: what the last run skipped is looked at again, though the cursors moved past it.
+  const retry = await lastRunFailures(ctx, channel.id);
+  for (const id of retry.crmIds) crm.ids.add(id);
+  const retryHrefs = retry.hrefs.filter((h) => !remote.deleted.has(h));
 
   // Links of everything involved; after a full comparison, all of them.
   const links: SyncLink[] = crm.full || remote.complete
     ? await allLinks(ctx, channel.id)
-    : await linksFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted]);
+    : await linksFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted, ...retryHrefs]);
   const linkByHref = new Map(links.map((l) => [l.remoteHref, l]));
   const listed = new Map(remote.changed.map((r) => [r.ref, r.version]));
 
@@ -144,6 +157,7 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
     const link = linkByHref.get(r.ref);
     if (!link || link.remoteVersion !== r.version) toFetch.add(r.ref);
   }
+  for (const href of retryHrefs) toFetch.add(href);
   for (const l of links) {
     if (remote.deleted.has(l.remoteHref)) continue;
     if (crm.ids.has(l.crmId) || (remote.complete && !listed.has(l.remoteHref))) toFetch.add(l.remoteHref);
@@ -182,7 +196,7 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
     const fetched = remoteItems.get(link.remoteHref);
     let remoteObs: RemoteObservation;
     if (remote.deleted.has(link.remoteHref)) remoteObs = { kind: 'deleted', evidence: 'sync-collection-404' satisfies RemoteDeletionEvidence };
-    else if (fetched) remoteObs = { kind: 'listed', version: fetched.version, item: remoteItemOf(fetched) };
+    else if (fetched) remoteObs = { kind: 'listed', version: fetched.version, item: remoteItemOf(fetched, link.base?.category ?? (record as Contact | undefined)?.category) };
     else if (ignored.has(link.remoteHref)) remoteObs = { kind: 'not-listed' };
     else if (toFetch.has(link.remoteHref)) remoteObs = { kind: 'deleted', evidence: 'not-found' }; // asked for it: 404
     else remoteObs = { kind: 'listed', version: link.remoteVersion, item: null }; // not in the delta: unchanged
@@ -195,7 +209,7 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
     if (record && inSet.has(id) && !linkedCrm.has(id)) cells.push({ kind: 'crm-only', crm: crmItemOf(channel.unit, record) });
   }
   for (const [href, item] of remoteItems) {
-    if (!linkByHref.has(href)) cells.push({ kind: 'remote-only', remote: remoteItemOf(item) });
+    if (!linkByHref.has(href)) cells.push({ kind: 'remote-only', remote: remoteItemOf(item, item.crmId ? (records.get(item.crmId) as Contact | undefined)?.category : undefined) });
   }
 
   const groupIds = new Set((await ctx.db.selectFrom('group_members').select('group_id').where('user_id', '=', channel.userId).execute()).map((g) => g.group_id));

@@ -43,3 +43,19 @@ export function project(unit: Unit, record: object): FieldMap {
 export function projectPayload(payload: UnitPayload): FieldMap {
   return project(payload.unit, payload.record);
 }
+
+/**
+ * vCard has one CATEGORIES list for both the CRM's category and its tags (formats writes the
+ * category first); read back, every value is a tag and the category is null. Without this the
+ * round trip of a contact with a category looks like a remote change, and the next edit on the
+ * phone would clear the CRM's category (F3 misapplied) and add it as a tag. The category the two
+ * sides last agreed on (`known`) is lifted back out of the tags; a category removed on the target
+ * stays removed.
+ */
+export function withKnownCategory(fields: FieldMap, known: FieldValue | undefined): FieldMap {
+  if (typeof known !== 'string' || known === '' || fields.category !== null || !Array.isArray(fields.tags)) return fields;
+  const tags = fields.tags as FieldValue[];
+  const at = tags.findIndex((t) => typeof t === 'string' && t.toLowerCase() === known.toLowerCase());
+  if (at < 0) return fields;
+  return { ...fields, category: known, tags: tags.filter((_, i) => i !== at) };
+}
