@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { AppContext } from './app/context.js';
 import { apiPlugin } from './api/plugin.js';
 import { registerDav } from './dav/server.js';
+import { registerHome } from './web/home.js';
 import { LoginLimiter, type LoginLimiterOptions } from './auth/limiter.js';
 import { pruneSessions } from './auth/sessions.js';
 import { inTransaction } from './crm/context.js';
@@ -49,6 +50,7 @@ export async function buildServer(app: AppContext, opts: ServerOptions = {}): Pr
   const limiter = new LoginLimiter({ now: app.crm.now, ...opts.loginLimits });
   await f.register(apiPlugin, { prefix: '/api', app, limiter, version });
   await (opts.registerDav ?? ((root) => registerDav(root, app)))(f);
+  await registerHome(f);
   return f;
 }
 
