@@ -6,7 +6,8 @@ import { invalid } from '../domain/errors.js';
 import { contactInputSchema, type ContactData, type ContactInput } from '../domain/schemas.js';
 import { contactInSet } from '../domain/scope.js';
 import { chunks, inTransaction, type CrmContext } from './context.js';
-import { writeJournal, writeJournalMany } from './journal.js';
+import { inListSize, insertRows } from './bulk.js';
+import { writeJournal, writeJournalMany, type NewJournalEntry } from './journal.js';
 import { reconcileContact } from './membership.js';
 import { decodeCursor, encodeCursor, type Page } from './paging.js';
 import { RecordStore, type StoredRecord } from './recordStore.js';
@@ -147,8 +148,11 @@ export async function setTickByFilter(ctx: CrmContext, f: ContactFilter, userId:
   });
 }
 
-/** Membership of many contacts for one user at once (mass tick, import): one revision bump per batch. */
-async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: readonly Id[], ticked: boolean): Promise<void> {
+/**
+ * Membership of many contacts for one user at once (mass tick, import): one revision bump per batch.
+ * `known` holds records the caller already has in memory (import), so they are not read back.
+ */
+async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: readonly Id[], ticked: boolean, known?: ReadonlyMap<Id, Contact>): Promise<void> {
   if (contactIds.length === 0) return;
   const collection = await ensureCollection(ctx, userId, 'contacts');
   if (!ticked) {
@@ -160,8 +164,12 @@ async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: rea
     await recordChanges(ctx, collection.id, [...members].map((itemId) => ({ itemId, op: 'remove' as const })));
     return;
   }
-  const records = await contacts.getMany(ctx, contactIds);
-  const users = await loadScopeUsers(ctx, [userId, ...records.flatMap((c) => (c.responsibleUserId ? [c.responsibleUserId] : []))]);
+  const unknown = known ? [...new Set(contactIds)].filter((id) => !known.has(id)) : contactIds;
+  const loaded = unknown.length > 0 ? await contacts.getMany(ctx, unknown) : [];
+  const records = known ? [...new Set(contactIds)].flatMap((id) => { const c = known.get(id); return c ? [c] : []; }).concat(loaded) : loaded;
+  const responsible = new Set<Id>();
+  for (const c of records) if (c.responsibleUserId) responsible.add(c.responsibleUserId);
+  const users = await loadScopeUsers(ctx, [userId, ...responsible]);
   const user = users.get(userId);
   if (!user) return;
   const departmentOf = (id: Id) => users.get(id)?.departmentId ?? null;
@@ -171,48 +179,67 @@ async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: rea
 
 export interface ImportedContact { contact: Contact; matched: boolean }
 
+/** The journal's JSON of a new contact, built from its row's `data` JSON instead of serialising it again. */
+function contactJson(c: Contact, dataJson: string): string {
+  const columns = JSON.stringify({
+    id: c.id, externalId: c.externalId, uid: c.uid, kind: c.kind, category: c.category, responsibleUserId: c.responsibleUserId,
+    archived: c.archived, createdAt: c.createdAt, updatedAt: c.updatedAt, version: c.version,
+  });
+  return dataJson === '{}' ? columns : `${columns.slice(0, -1)},${dataJson.slice(1)}`;
+}
+
 /**
  * Bulk create-or-match for file import and external CRMs: an entry whose UID (or external id)
  * is already in the CRM is matched, not duplicated (issue 2 item 7, M1). One transaction per call;
- * callers feed batches.
+ * callers feed batches. Rows, journal entries, ticks and the user's change log are written in
+ * bulk (src/crm/bulk.ts); the records are kept in memory, never read back.
  */
 export async function importContacts(ctx: CrmContext, inputs: readonly ContactData[], author: Author, tickUserId: Id | null): Promise<ImportedContact[]> {
   return inTransaction(ctx, async (tx) => {
     const now = tx.now();
-    const uids = inputs.flatMap((d) => (d.uid ? [d.uid] : []));
+    const uids = [...new Set(inputs.flatMap((d) => (d.uid ? [d.uid] : [])))];
     const existing = new Map<string, Contact>();
-    for (const part of chunks(uids, 500)) {
+    /** Contacts that were in the CRM before this call: only these can already carry the tick. */
+    const stored: Id[] = [];
+    for (const part of chunks(uids, inListSize(tx))) {
       const rows = await tx.db.selectFrom('contacts').selectAll().where('uid', 'in', part).execute();
-      for (const r of rows) existing.set(r.uid, rowToContact(r));
+      for (const r of rows) {
+        const c = rowToContact(r);
+        existing.set(r.uid, c);
+        stored.push(c.id);
+      }
     }
     const out: ImportedContact[] = [];
-    const fresh: Contact[] = [];
+    const rows: ReturnType<typeof contactToRow>[] = [];
+    const journal: NewJournalEntry[] = [];
+    const tags: { contact_id: Id; tag: string }[] = [];
     for (const data of inputs) {
       const found = data.uid ? existing.get(data.uid) : undefined;
       if (found) { out.push({ contact: found, matched: true }); continue; }
       const id = randomUUID();
       const contact = { ...buildContact(data), id, uid: data.uid ?? id, externalId: data.externalId ?? null, createdAt: now, updatedAt: now, version: 1 } as Contact;
       existing.set(contact.uid, contact); // a file naming one UID twice yields one contact
-      fresh.push(contact);
+      const row = contactToRow(contact);
+      rows.push(row);
+      for (const tag of contact.tags) tags.push({ contact_id: id, tag });
+      journal.push({ author, recordKind: 'contact', recordId: id, action: 'create', before: null, after: contact, afterJson: contactJson(contact, row.data) });
       out.push({ contact, matched: false });
     }
-    for (const part of chunks(fresh, 200)) await tx.db.insertInto('contacts').values(part.map(contactToRow)).execute();
-    const tags = fresh.flatMap((c) => c.tags.map((tag) => ({ contact_id: c.id, tag })));
-    for (const part of chunks(tags, 400)) await tx.db.insertInto('contact_tags').values(part).execute();
-    await writeJournalMany(tx, fresh.map((c) => ({ author, recordKind: 'contact' as const, recordId: c.id, action: 'create' as const, before: null, after: c })));
+    await insertRows(tx, 'contacts', rows);
+    await insertRows(tx, 'contact_tags', tags);
+    await writeJournalMany(tx, journal);
     if (tickUserId) {
-      const ids = out.map((o) => o.contact.id);
       const already = new Set<string>();
-      for (const part of chunks(ids, 500)) {
-        const rows = await tx.db.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', tickUserId).where('contact_id', 'in', part).execute();
-        for (const r of rows) already.add(r.contact_id);
+      for (const part of chunks(stored, inListSize(tx))) {
+        const ticked = await tx.db.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', tickUserId).where('contact_id', 'in', part).execute();
+        for (const r of ticked) already.add(r.contact_id);
       }
-      const toTick = [...new Set(ids.filter((id) => !already.has(id)))];
-      for (const part of chunks(toTick, 400)) {
-        await tx.db.insertInto('contact_ticks').values(part.map((id) => ({ contact_id: id, user_id: tickUserId, created_at: now }))).execute();
-      }
+      const byId = new Map<Id, Contact>();
+      for (const o of out) if (!already.has(o.contact.id)) byId.set(o.contact.id, o.contact);
+      const toTick = [...byId.keys()];
+      await insertRows(tx, 'contact_ticks', toTick.map((id) => ({ contact_id: id, user_id: tickUserId, created_at: now })));
       await writeJournalMany(tx, toTick.map((id) => ({ author, recordKind: 'tick' as const, recordId: id, subjectUserId: tickUserId, action: 'tick' as const, before: { ticked: false }, after: { ticked: true } })));
-      await reconcileTickedBatch(tx, tickUserId, toTick, true);
+      await reconcileTickedBatch(tx, tickUserId, toTick, true, byId);
     }
     return out;
   });

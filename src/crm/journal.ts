@@ -3,6 +3,7 @@
 import type { Selectable } from 'kysely';
 import type { Author, AuthorKind } from '../domain/authors.js';
 import type { JournalTable } from '../store/schema.js';
+import { insertRows } from './bulk.js';
 import type { CrmContext } from './context.js';
 
 export type JournalRecordKind = 'contact' | 'appointment' | 'task' | 'tick';
@@ -32,6 +33,11 @@ export interface NewJournalEntry {
   before: unknown;
   after: unknown;
   undoOf?: number | null;
+  /**
+   * `after` already serialised as JSON (bulk imports build it from the row's JSON so a record is
+   * not serialised twice); must equal JSON.stringify(after) up to key order.
+   */
+  afterJson?: string;
 }
 
 function toRow(ctx: CrmContext, e: NewJournalEntry) {
@@ -39,7 +45,7 @@ function toRow(ctx: CrmContext, e: NewJournalEntry) {
     at: ctx.now(), author_kind: e.author.kind, author_id: e.author.id, author_label: e.author.label,
     record_kind: e.recordKind, record_id: e.recordId, subject_user_id: e.subjectUserId ?? null, action: e.action,
     before: e.before === null || e.before === undefined ? null : JSON.stringify(e.before),
-    after: e.after === null || e.after === undefined ? null : JSON.stringify(e.after),
+    after: e.afterJson ?? (e.after === null || e.after === undefined ? null : JSON.stringify(e.after)),
     undo_of: e.undoOf ?? null, undone_by: null,
   };
 }
@@ -49,11 +55,9 @@ export async function writeJournal(ctx: CrmContext, e: NewJournalEntry): Promise
   return Number(row.id);
 }
 
-/** Bulk form for imports; returns nothing (ids are not needed there). */
-export async function writeJournalMany(ctx: CrmContext, entries: NewJournalEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 200) {
-    await ctx.db.insertInto('journal').values(entries.slice(i, i + 200).map((e) => toRow(ctx, e))).execute();
-  }
+/** Bulk form for imports; returns nothing (ids are not needed there). Rows keep the entries' order. */
+export async function writeJournalMany(ctx: CrmContext, entries: readonly NewJournalEntry[]): Promise<void> {
+  await insertRows(ctx, 'journal', entries.map((e) => toRow(ctx, e)));
 }
 
 export function rowToJournal(r: Selectable<JournalTable>): JournalEntry {

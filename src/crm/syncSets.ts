@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Unit } from '../domain/records.js';
 import { ExpiredRevisionError, invalid, notFound } from '../domain/errors.js';
+import { insertRows } from './bulk.js';
 import { chunks, type CrmContext } from './context.js';
 
 export type ChangeOp = 'upsert' | 'remove';
@@ -86,13 +87,9 @@ export async function recordChanges(ctx: CrmContext, collectionId: string, items
   const last = Number(bumped.revision);
   const first = last - items.length + 1;
   const logRows = items.map((it, i) => ({ collection_id: collectionId, revision: first + i, item_id: it.itemId, op: it.op, at: now }));
-  for (const part of chunks(logRows, 400)) await ctx.db.insertInto('collection_changes').values(part).execute();
+  await insertRows(ctx, 'collection_changes', logRows);
   const upserts = logRows.filter((r) => r.op === 'upsert').map((r) => ({ collection_id: collectionId, item_id: r.item_id, revision: r.revision }));
-  for (const part of chunks(upserts, 400)) {
-    await ctx.db.insertInto('collection_members').values(part)
-      .onConflict((oc) => oc.columns(['collection_id', 'item_id']).doUpdateSet((eb) => ({ revision: eb.ref('excluded.revision') })))
-      .execute();
-  }
+  await insertRows(ctx, 'collection_members', upserts, { columns: ['collection_id', 'item_id'], update: ['revision'] });
   const removals = logRows.filter((r) => r.op === 'remove').map((r) => r.item_id);
   for (const part of chunks(removals, 400)) {
     await ctx.db.deleteFrom('collection_members').where('collection_id', '=', collectionId).where('item_id', 'in', part).execute();

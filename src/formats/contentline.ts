@@ -82,20 +82,157 @@ export function decode(cl: ContentLine, design: DesignSetName): ICAL.Property {
   }
 }
 
+/** What the vCard reader asks of a decoded property; ICAL.Property has it, and so has the fast path's result. */
+export interface DecodedProperty {
+  getParameter(name: string): unknown;
+  getFirstValue(): unknown;
+  getValues(): unknown[];
+}
+
+export type VCardDesign = 'vcard3' | 'vcard';
+
+/**
+ * vCard fast path (issue 2 item 10: ical.js costs several microseconds per property, most of it
+ * in building a Property for what is usually `TEL;TYPE=WORK,VOICE:+49 ...`). For a line whose
+ * parameters are plain `;name=value` pairs — no quotes, no RFC 6868 `^` escapes, no backslashes —
+ * and whose value type is text, uri, phone-number or unknown, this reads the line the way
+ * ical.js's parser does: the same property and parameter tables (ICAL.design), the same
+ * escape-aware splitting of structured and multi values, the same value functions (fromICAL), so
+ * the result is what ical.js would return (test/formats/vcard-fast.test.ts compares them). Every
+ * other line (quoted or escaped parameters, dates, binary, missing value) goes to ical.js.
+ */
+export function decodeVCard(cl: ContentLine, design: VCardDesign): DecodedProperty {
+  return (vcardFastPath.enabled ? fastDecode(cl.raw, cl.name, design) : null) ?? decode(cl, design);
+}
+
+/** Switch for tests that compare the fast path with ical.js on whole cards. */
+export const vcardFastPath = { enabled: true };
+
+interface DesignDetails { defaultType?: string; multiValue?: string; structuredValue?: string; detectType?: (v: string) => string }
+interface ValueFns { fromICAL?: (value: string, structuredEscape?: string | false) => unknown }
+interface DesignTables { property: Record<string, DesignDetails>; value: Record<string, ValueFns>; param: Record<string, { multiValue?: string }> }
+
+const FAST_TYPES = new Set(['text', 'uri', 'phone-number', 'unknown']);
+const PARAM_NAME = /^[A-Za-z0-9-]+$/;
+
+class FastProperty implements DecodedProperty {
+  constructor(private readonly params: Record<string, unknown>, private readonly values: unknown[]) {}
+  getParameter(name: string): unknown {
+    return name in this.params ? this.params[name] : undefined;
+  }
+  getFirstValue(): unknown {
+    return this.values.length > 0 ? this.values[0] : null;
+  }
+  getValues(): unknown[] {
+    return this.values.slice();
+  }
+}
+
+/** ical.js's unescapedIndexOf: a delimiter preceded by a backslash does not count. */
+function unescapedIndexOf(buffer: string, search: string, pos: number): number {
+  while ((pos = buffer.indexOf(search, pos)) !== -1) {
+    if (pos > 0 && buffer[pos - 1] === '\\') pos += 1;
+    else return pos;
+  }
+  return -1;
+}
+
+function parseValue(value: string, type: string, set: DesignTables, structured: string | false): unknown {
+  const fns = type in set.value ? set.value[type]! : undefined;
+  return fns && 'fromICAL' in fns ? fns.fromICAL!(value, structured) : value;
+}
+
+/** ical.js's parse._parseMultiValue. */
+function parseMultiValue(buffer: string, delim: string, type: string, result: unknown[], inner: string | null, set: DesignTables, structured: string | false): unknown {
+  let pos: number;
+  let lastPos = 0;
+  while ((pos = unescapedIndexOf(buffer, delim, lastPos)) !== -1) {
+    const piece = buffer.slice(lastPos, pos);
+    result.push(inner ? parseMultiValue(piece, inner, type, [], null, set, structured) : parseValue(piece, type, set, structured));
+    lastPos = pos + delim.length;
+  }
+  const piece = buffer.slice(lastPos);
+  result.push(inner ? parseMultiValue(piece, inner, type, [], null, set, structured) : parseValue(piece, type, set, structured));
+  return result.length === 1 ? result[0] : result;
+}
+
+function fastDecode(raw: string, upperName: string, design: VCardDesign): FastProperty | null {
+  const colon = raw.indexOf(':');
+  if (colon === -1 || upperName === '') return null;
+  const set = ICAL.design[design] as unknown as DesignTables;
+  const name = upperName.toLowerCase();
+  if (name in Object.prototype) return null;
+  const semi = raw.indexOf(';');
+  const params: Record<string, unknown> = {};
+  let group: string | null = null;
+  const head = semi !== -1 && semi < colon ? raw.slice(0, semi) : raw.slice(0, colon);
+  const dot = head.indexOf('.');
+  if (dot !== -1) group = head.slice(0, dot).toLowerCase();
+  if (head.toLowerCase() !== (group === null ? name : `${group}.${name}`)) return null;
+  if (semi !== -1 && semi < colon) {
+    const section = raw.slice(semi + 1, colon);
+    if (/["^\\]/.test(section)) return null;
+    for (const part of section.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) return null;
+      const pname = part.slice(0, eq);
+      if (!PARAM_NAME.test(pname)) return null;
+      const lc = pname.toLowerCase();
+      if (lc in Object.prototype) return null;
+      const value = part.slice(eq + 1);
+      const multi = lc in set.param ? set.param[lc]!.multiValue : undefined;
+      if (multi) {
+        const parsed = parseMultiValue(value, multi, 'text', [], null, set, false);
+        const prev = params[lc];
+        if (lc in params) params[lc] = Array.isArray(prev) ? (prev.push(parsed), prev) : [prev, parsed];
+        else params[lc] = parsed;
+      } else {
+        params[lc] = parseValue(value, 'text', set, false);
+      }
+    }
+  }
+  if (group !== null) params.group = group;
+  const value = raw.slice(colon + 1);
+  const details = Object.hasOwn(set.property, name) ? set.property[name]! : undefined;
+  let type: string | undefined;
+  if (value && details?.detectType) type = details.detectType(value);
+  if (!type) type = 'value' in params ? String(params.value).toLowerCase() : details?.defaultType ?? 'unknown';
+  delete params.value;
+  if (!FAST_TYPES.has(type)) return null;
+  const multi = details?.multiValue ?? false;
+  const structured = details?.structuredValue ?? false;
+  let values: unknown[];
+  if (multi && structured) values = [parseMultiValue(value, structured, type, [], multi, set, structured)];
+  else if (multi) { values = []; parseMultiValue(value, multi, type, values, null, set, false); }
+  else if (structured) values = [parseMultiValue(value, structured, type, [], null, set, structured)];
+  else values = [parseValue(value, type, set, false)];
+  return new FastProperty(params, values);
+}
+
 /** A parameter's values as ical.js reads them (a string, or an array for repeated or multi-valued params). */
-function paramValues(prop: ICAL.Property, name: string): string[] {
+function paramValues(prop: DecodedProperty, name: string): string[] {
   const v: unknown = prop.getParameter(name);
   if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
+  if (!Array.isArray(v)) return [String(v)];
+  const out: string[] = [];
+  for (const x of v as unknown[]) out.push(String(x));
+  return out;
 }
 
 /** A list-valued parameter such as TYPE, also split where a writer packed "WORK,VOICE" into one value. */
-export function paramList(prop: ICAL.Property, name: string): string[] {
-  return paramValues(prop, name).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+export function paramList(prop: DecodedProperty, name: string): string[] {
+  const out: string[] = [];
+  for (const value of paramValues(prop, name)) {
+    for (const part of value.split(',')) {
+      const t = part.trim();
+      if (t !== '') out.push(t);
+    }
+  }
+  return out;
 }
 
 /** A single-valued parameter (CN, TZID, ROLE, ...); commas inside it are part of the value. */
-export function paramFirst(prop: ICAL.Property, name: string): string | null {
+export function paramFirst(prop: DecodedProperty, name: string): string | null {
   return paramValues(prop, name)[0] ?? null;
 }
 

@@ -1,9 +1,8 @@
 // The repeatable typed values of a vCard — TEL, EMAIL, ADR, URL (RFC 6350 §6.3.1, §6.4.1–2, §6.7.8;
 // RFC 2426 §3.2.1, §3.3.1–2, §3.6.8) — read into CRM entries. Shared by the parser and by the
 // renderer, which re-reads Apple label groups kept in extras to find the entry they belong to.
-import type ICAL from 'ical.js';
 import type { Email, Phone, PostalAddress } from '../domain/records.js';
-import { decode, paramFirst, paramList, rawValue, type ContentLine, type DesignSetName } from './contentline.js';
+import { decodeVCard, paramFirst, paramList, rawValue, type ContentLine, type DecodedProperty, type VCardDesign } from './contentline.js';
 import { addressTypeOf, emailTypeOf, isPreferred, phoneTypeOf } from './vcard-types.js';
 
 export type Entry =
@@ -15,13 +14,13 @@ export type Entry =
 export const ENTRY_PROPERTIES = new Set(['TEL', 'EMAIL', 'ADR', 'URL']);
 
 /** Text of a single-valued text property; also undoes `\;` and `\:` that ical.js leaves (Apple writes `http\://`). */
-export function textOf(prop: ICAL.Property): string {
+export function textOf(prop: DecodedProperty): string {
   const v = prop.getFirstValue();
   return (v === null || v === undefined ? '' : String(v)).replace(/\\([;:])/g, '$1');
 }
 
 /** Components of a structured value (N, ADR, ORG); a component with several values is joined. */
-export function componentsOf(prop: ICAL.Property, joiner: string): string[] {
+export function componentsOf(prop: DecodedProperty, joiner: string): string[] {
   const v: unknown = prop.getFirstValue();
   const list = Array.isArray(v) ? v : [v ?? ''];
   return list.map((c: unknown) => (Array.isArray(c) ? c.map(String).join(joiner) : String(c ?? '')));
@@ -31,9 +30,9 @@ function withPreferred<T extends object>(value: T, preferred: boolean): T & { pr
   return preferred ? { ...value, preferred: true } : value;
 }
 
-export function readEntry(cl: ContentLine, design: DesignSetName, label: string | null): Entry | null {
+export function readEntry(cl: ContentLine, design: VCardDesign, label: string | null): Entry | null {
   if (!ENTRY_PROPERTIES.has(cl.name)) return null;
-  const prop = decode(cl, design);
+  const prop = decodeVCard(cl, design);
   const types = paramList(prop, 'type');
   const preferred = isPreferred(types, paramFirst(prop, 'pref'));
   switch (cl.name) {

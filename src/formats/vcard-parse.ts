@@ -1,7 +1,7 @@
 // One vCard 3.0 (RFC 2426) or 4.0 (RFC 6350) → CRM contact fields + unknown lines (extras).
 // Field-by-field table: docs/mapping.md.
 import type { Contact, Gender, Photo } from '../domain/records.js';
-import { decode, paramFirst, rawValue, requireValid, type ContentLine, type DesignSetName } from './contentline.js';
+import { decodeVCard, paramFirst, rawValue, requireValid, type ContentLine, type DecodedProperty, type VCardDesign } from './contentline.js';
 import { FormatError } from './errors.js';
 import { parseLocal } from './tz.js';
 import { componentsOf, ENTRY_PROPERTIES, readEntry, textOf } from './vcard-entries.js';
@@ -60,7 +60,7 @@ export function parseCardLines(lines: readonly ContentLine[], opts: VCardParseOp
   return card.read();
 }
 
-function designFor(body: readonly ContentLine[]): DesignSetName {
+function designFor(body: readonly ContentLine[]): VCardDesign {
   const v = body.find((l) => l.name === 'VERSION');
   const version = v ? rawValue(v.raw).trim() : '3.0'; // tolerated: VERSION missing (RFC 6350 §6.7.9 requires it)
   if (version === '4.0') return 'vcard';
@@ -81,7 +81,7 @@ class CardReader {
 
   constructor(
     private readonly body: readonly ContentLine[],
-    private readonly design: DesignSetName,
+    private readonly design: VCardDesign,
     private readonly opts: VCardParseOptions,
   ) {
     const entryCount = new Map<string, number>();
@@ -115,11 +115,11 @@ class CardReader {
       return true;
     }
     if (l.name === 'CATEGORIES') {
-      this.categories.push(...decode(l, this.design).getValues().map(String).map((c) => c.trim()).filter(Boolean));
+      this.categories.push(...decodeVCard(l, this.design).getValues().map(String).map((c) => c.trim()).filter(Boolean));
       return true;
     }
     if (l.name === 'FN') {
-      this.fn ||= textOf(decode(l, this.design));
+      this.fn ||= textOf(decodeVCard(l, this.design));
       return true;
     }
     // Everything below is single-valued in the CRM: a second occurrence is kept as an extra.
@@ -129,29 +129,32 @@ class CardReader {
     return taken;
   }
 
+  private prop(l: ContentLine): DecodedProperty {
+    return decodeVCard(l, this.design);
+  }
+
   private single(l: ContentLine): boolean {
-    const prop = () => decode(l, this.design);
     const f = this.f;
     switch (l.name) {
-      case 'UID': this.uid = textOf(prop()) || null; return true;
+      case 'UID': this.uid = textOf(this.prop(l)) || null; return true;
       case 'N': {
-        [f.familyName = '', f.givenName = '', f.middleName = '', f.prefix = '', f.suffix = ''] = componentsOf(prop(), ' ');
+        [f.familyName = '', f.givenName = '', f.middleName = '', f.prefix = '', f.suffix = ''] = componentsOf(this.prop(l), ' ');
         return true;
       }
-      case 'NICKNAME': f.nickname = prop().getValues().map(String).join(', '); return true;
+      case 'NICKNAME': f.nickname = this.prop(l).getValues().map(String).join(', '); return true;
       case 'ORG': {
-        const [org = '', ...units] = componentsOf(prop(), ',');
+        const [org = '', ...units] = componentsOf(this.prop(l), ',');
         f.organization = org;
         f.department = units.filter(Boolean).join(', ');
         return true;
       }
-      case 'TITLE': f.jobTitle = textOf(prop()); return true;
-      case 'ROLE': f.profession = textOf(prop()); return true;
-      case 'NOTE': f.note = textOf(prop()); return true;
+      case 'TITLE': f.jobTitle = textOf(this.prop(l)); return true;
+      case 'ROLE': f.profession = textOf(this.prop(l)); return true;
+      case 'NOTE': f.note = textOf(this.prop(l)); return true;
       case 'GENDER': // RFC 6350 §6.2.7: sex component M/F/O/N/U, then optional identity text
         f.gender = genderOf(rawValue(l.raw).split(';')[0]!);
         return true;
-      case 'X-GENDER': f.gender = genderOf(textOf(prop())); return true;
+      case 'X-GENDER': f.gender = genderOf(textOf(this.prop(l))); return true;
       case 'BDAY': return this.birthday(l);
       case 'PHOTO': return this.photo(l);
       case 'KIND': return this.kind(rawValue(l.raw), l);
@@ -176,7 +179,7 @@ class CardReader {
    * A text BDAY (VALUE=text, "circa 1800") is kept as an extra.
    */
   private birthday(l: ContentLine): boolean {
-    const prop = decode(l, this.design);
+    const prop = decodeVCard(l, this.design);
     if ((paramFirst(prop, 'value') ?? '').toLowerCase() === 'text') return false;
     const value = rawValue(l.raw).trim();
     const yearless = /^--(\d{2})-?(\d{2})$/.exec(value);
@@ -199,7 +202,7 @@ class CardReader {
    * (RFC 2426 §3.1.4; some 4.0 writers use it too). A photo by reference (http: URI) is an extra.
    */
   private photo(l: ContentLine): boolean {
-    const prop = decode(l, this.design);
+    const prop = decodeVCard(l, this.design);
     const value = rawValue(l.raw);
     const encoding = (paramFirst(prop, 'encoding') ?? '').toLowerCase();
     let photo: Photo | null = null;

@@ -5,7 +5,9 @@
 import type { Author } from '../domain/authors.js';
 import { CrmError } from '../domain/errors.js';
 import type { Appointment, Attendee, Id, Task } from '../domain/records.js';
-import { appointments } from '../crm/appointments.js';
+import { appointments, importAppointments, withImportingUser } from '../crm/appointments.js';
+import { parseInput } from '../crm/validate.js';
+import { appointmentInputSchema, type AppointmentData } from '../domain/schemas.js';
 import { chunks, inTransaction, type CrmContext } from '../crm/context.js';
 import { tasks } from '../crm/tasks.js';
 import { splitCalendarObjects, type CalendarFileEntry, type ParsedCalendarObject } from '../formats/index.js';
@@ -25,11 +27,6 @@ export interface CalendarImportOptions {
 export const countCalendarItems = (text: string) =>
   countMatches(text, /^begin:(vevent|vtodo)\s*$/gim) - countMatches(text, /^recurrence-id[;:]/gim);
 
-function withUser(attendees: Attendee[], userId: Id): Attendee[] {
-  const others = attendees.filter((a) => !(a.kind === 'user' && a.userId === userId));
-  return [{ kind: 'user', userId, role: 'required', status: 'accepted' }, ...others];
-}
-
 async function attendeesOf(tx: CrmContext, obj: Extract<ParsedCalendarObject, { kind: 'appointment' }>, dir: Directory): Promise<Attendee[]> {
   const out: Attendee[] = [];
   for (const raw of obj.attendees) {
@@ -41,17 +38,18 @@ async function attendeesOf(tx: CrmContext, obj: Extract<ParsedCalendarObject, { 
 
 const attends = (a: Appointment, userId: Id) => a.attendees.some((x) => x.kind === 'user' && x.userId === userId);
 
-async function importAppointment(tx: CrmContext, obj: Extract<ParsedCalendarObject, { kind: 'appointment' }>, existing: Appointment | undefined, opts: CalendarImportOptions): Promise<boolean> {
-  if (existing) {
-    if (!attends(existing, opts.userId)) await appointments.update(tx, existing.id, { attendees: withUser(existing.attendees, opts.userId) }, opts.author);
-    return true;
-  }
-  const attendees = withUser(await attendeesOf(tx, obj, opts.directory), opts.userId);
+/** A matched appointment gets the user as attendee when missing (written at once, as before). */
+async function matchAppointment(tx: CrmContext, existing: Appointment, opts: CalendarImportOptions): Promise<void> {
+  if (!attends(existing, opts.userId)) await appointments.update(tx, existing.id, { attendees: withImportingUser(existing.attendees, opts.userId) }, opts.author);
+}
+
+/** A new appointment's validated input: the file's fields, its resolved attendees and the importing user. */
+async function newAppointmentData(tx: CrmContext, obj: Extract<ParsedCalendarObject, { kind: 'appointment' }>, opts: CalendarImportOptions): Promise<AppointmentData> {
+  const attendees = withImportingUser(await attendeesOf(tx, obj, opts.directory), opts.userId);
   const linkedContactIds = [...new Set(attendees.flatMap((a) => (a.kind === 'contact' ? [a.contactId] : [])))];
-  await appointments.create(tx, {
+  return parseInput(appointmentInputSchema, {
     ...obj.fields, uid: obj.uid, attendees, organizerUserId: opts.directory.organizer(obj.organizer), linkedContactIds,
-  }, opts.author);
-  return false;
+  }, 'appointment');
 }
 
 async function importTask(tx: CrmContext, obj: Extract<ParsedCalendarObject, { kind: 'task' }>, existing: Task | undefined, opts: CalendarImportOptions): Promise<boolean> {
@@ -82,18 +80,32 @@ async function importBatch(ctx: CrmContext, file: string, batch: CalendarFileEnt
     const appts = await existingByUid(tx, 'appointments', uidsOf('appointment'), (ids) => appointments.getMany(tx, ids));
     const todos = await existingByUid(tx, 'tasks', uidsOf('task'), (ids) => tasks.getMany(tx, ids));
     const done: { kind: 'appointments' | 'tasks'; matched: boolean }[] = [];
+    // New appointments are validated here, one by one (a bad entry fails alone), and written
+    // together by importAppointments at the end of the batch.
+    const fresh: { entry: CalendarFileEntry; data: AppointmentData }[] = [];
     for (const e of batch) {
       try {
         const obj = e.object;
-        const matched = obj.kind === 'appointment'
-          ? await importAppointment(tx, obj, appts.get(obj.uid), opts)
-          : await importTask(tx, obj, todos.get(obj.uid), opts);
-        done.push({ kind: obj.kind === 'appointment' ? 'appointments' : 'tasks', matched });
+        if (obj.kind === 'appointment') {
+          const existing = appts.get(obj.uid);
+          if (existing) await matchAppointment(tx, existing, opts);
+          else fresh.push({ entry: e, data: await newAppointmentData(tx, obj, opts) });
+          if (existing) done.push({ kind: 'appointments', matched: true });
+        } else {
+          done.push({ kind: 'tasks', matched: await importTask(tx, obj, todos.get(obj.uid), opts) });
+        }
       } catch (err) {
         if (!(err instanceof CrmError)) throw err;
         failures.push({ file, index: e.index, line: e.line, message: err.message });
       }
     }
+    const created = await importAppointments(tx, fresh.map((f) => f.data), opts.author, opts.userId);
+    created.forEach((r, i) => {
+      const e = fresh[i]!.entry;
+      if (r.error) failures.push({ file, index: e.index, line: e.line, message: r.error.message });
+      else done.push({ kind: 'appointments', matched: r.matched });
+    });
+    failures.sort((a, b) => a.index - b.index); // entry order, as when every entry was written in turn
     return done;
   });
   for (const o of outcomes) report.add(o.kind, o.matched);

@@ -1,5 +1,5 @@
 // Opens the store: SQLite (embedded default, O1) or PostgreSQL (O2), behind one Kysely type.
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -44,8 +44,31 @@ function openSqlite(path: string): Database {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 10000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: native }), plugins: [new NativeSqlite(native)] });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+/**
+ * Carries the better-sqlite3 handle behind a Kysely instance. Plugins travel into every
+ * transaction Kysely opens, so code running inside `db.transaction()` can find the handle and run
+ * cached prepared statements on it — inside the very same SQLite transaction, because SQLite has
+ * one connection and Kysely holds it (and its mutex) for the whole transaction. Used only by the
+ * bulk write path (src/crm/bulk.ts); it changes no query.
+ */
+export class NativeSqlite implements KyselyPlugin {
+  constructor(readonly handle: SQLite.Database) {}
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
+
+/** The better-sqlite3 handle behind `db` (a Kysely instance or one of its transactions), if any. */
+export function nativeSqliteOf(db: Kysely<DB>): SQLite.Database | null {
+  for (const p of db.getExecutor().plugins) if (p instanceof NativeSqlite) return p.handle;
+  return null;
 }
 
 function openPostgres(url: string): Database {
