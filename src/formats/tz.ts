@@ -25,13 +25,23 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Canonical IANA name (case fixed) of a zone the runtime knows, or null. */
+const canonical = new Map<string, string | null>();
+
+/**
+ * Canonical IANA name (case fixed) of a zone the runtime knows, or null. Cached: building a
+ * formatter costs ~0.4 ms, and imports resolve the same few zones thousands of times.
+ */
 export function canonicalZone(zone: string): string | null {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return null;
+  let known = canonical.get(zone);
+  if (known === undefined) {
+    try {
+      known = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      known = null;
+    }
+    if (canonical.size < 10_000) canonical.set(zone, known); // bounded: TZIDs come from client input
   }
+  return known;
 }
 
 /** UTC offset in ms straight from ICU (slow: ~50µs). */
