@@ -18,8 +18,8 @@ import type { ImportAssignment } from '../decide/context.js';
 import { hashFields, valuesEqual, type FieldMap } from '../model/fields.js';
 import { assertNever, type CrmItem, type RemoteItem, type SyncLink } from '../model/state.js';
 import type { Channel, ChannelCounts } from './channels.js';
-import { recordEvent, type Direction, type EventResult } from './history.js';
-import { deleteLink, saveLink } from './links.js';
+import type { Direction, EventResult } from './history.js';
+import { Bookkeeping } from './bookkeeping.js';
 import { crmItemOf, storeFor, type AnyRecord, type Observation } from './observe.js';
 
 export interface ApplyEnv {
@@ -56,10 +56,18 @@ function remoteBase(env: ApplyEnv, href: string): object {
   return env.obs.remoteItems.get(href)?.payload.record ?? {};
 }
 
+/** Same members holding the very same values (a shallow copy, e.g. F2 limits that cut nothing). */
+function sameValues(a: FieldMap, b: FieldMap): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => a[k] === b[k]);
+}
+
 function linkFrom(crm: CrmItem, remote: { href: string; uid: string }, written: RemoteRef, remoteFields: FieldMap, base: FieldMap | null): SyncLink {
   return {
     crmId: crm.id, remoteHref: written.ref, remoteUid: remote.uid, remoteVersion: written.version,
-    crmVersion: crm.version, crmHash: crm.hash, remoteHash: hashFields(remoteFields), base,
+    crmVersion: crm.version, crmHash: crm.hash, remoteHash: sameValues(remoteFields, crm.fields) ? crm.hash : hashFields(remoteFields), base,
   };
 }
 
@@ -156,7 +164,10 @@ async function createFromRemote(env: ApplyEnv, remote: RemoteItem, fields: Field
 
 interface Effect { direction: Direction; message: string; count: keyof ChannelCounts | null; result?: EventResult }
 
-async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | null> {
+/** The applier's view: link and history writes go through the batch's bookkeeping. */
+type Env = ApplyEnv & { book: Bookkeeping };
+
+async function carryOut(env: Env, action: SyncAction): Promise<Effect | null> {
   const { ctx, connector, channel } = env;
   const col = channel.remoteCollection;
   switch (action.kind) {
@@ -165,18 +176,18 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
     case 'report':
       return { direction: 'none', message: action.detail, count: 'skipped', result: 'skipped' };
     case 'updateLink':
-      await saveLink(ctx, channel.id, linkFrom(action.crm, action.remote, { ref: action.remote.href, version: action.remote.version }, action.remote.fields, action.base));
+      env.book.saveLink(linkFrom(action.crm, action.remote, { ref: action.remote.href, version: action.remote.version }, action.remote.fields, action.base));
       return null;
     case 'createRemote': {
       const written = await connector.create(col, action.crm.id, action.crm.uid, action.crm.id, crmPayload(env, action.crm.id, action.fields));
-      await saveLink(ctx, channel.id, linkFrom(action.crm, { href: written.ref, uid: action.crm.uid }, written, action.fields, action.crm.fields));
+      env.book.saveLink(linkFrom(action.crm, { href: written.ref, uid: action.crm.uid }, written, action.fields, action.crm.fields));
       return { direction: 'to-remote', message: written.existed ? 'copy found from an earlier attempt (M2)' : 'created on the target', count: 'created' };
     }
     case 'updateRemote': {
       const base = env.obs.records.get(action.crm.id) ?? {};
       const remote = { href: action.link.remoteHref, uid: action.link.remoteUid, version: action.ifMatch } as RemoteItem;
       const written = await writeRemote(env, remote, action.crm.id, action.fields, base);
-      await saveLink(ctx, channel.id, linkFrom(action.crm, remote, written, action.fields, action.crm.fields));
+      env.book.saveLink(linkFrom(action.crm, remote, written, action.fields, action.crm.fields));
       return { direction: 'to-remote', message: action.reason === 'crm-changed' ? 'CRM change written to the target' : 'target change overwritten (one-way, D3)', count: 'updated' };
     }
     case 'restoreRemote': {
@@ -184,10 +195,10 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
       if (env.obs.remoteItems.has(action.link.remoteHref)) {
         const remote = { href: action.link.remoteHref, uid: action.link.remoteUid, version: env.obs.remoteItems.get(action.link.remoteHref)!.version } as RemoteItem;
         const written = await writeRemote(env, remote, action.crm.id, action.fields, env.obs.records.get(action.crm.id) ?? {});
-        await saveLink(ctx, channel.id, linkFrom(action.crm, remote, written, action.fields, action.crm.fields));
+        env.book.saveLink(linkFrom(action.crm, remote, written, action.fields, action.crm.fields));
       } else {
         const written = await connector.create(col, action.crm.id, action.link.remoteUid, action.crm.id, crmPayload(env, action.crm.id, action.fields));
-        await saveLink(ctx, channel.id, linkFrom(action.crm, { href: written.ref, uid: action.link.remoteUid }, written, action.fields, action.crm.fields));
+        env.book.saveLink(linkFrom(action.crm, { href: written.ref, uid: action.link.remoteUid }, written, action.fields, action.crm.fields));
       }
       const why = { 'change-beats-delete': 'changed in the CRM after it was deleted on the target: restored (C2)',
         'one-way-put-back': 'deleted on a one-way target: put back (D3)', 'group-member-delete': 'group appointment deleted by a member: restored (G1)',
@@ -196,7 +207,7 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
     }
     case 'deleteRemote':
       await connector.delete(col, { ref: action.link.remoteHref, version: action.ifMatch ?? action.link.remoteVersion });
-      await deleteLink(ctx, channel.id, action.link.crmId);
+      env.book.deleteLink(action.link.crmId);
       return { direction: 'to-remote', message: `removed from the target (${action.reason})`, count: action.reason === 'window-left' ? null : 'deleted' };
     case 'updateCrm':
     case 'restoreCrm': {
@@ -218,25 +229,25 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
         written = await writeRemote(env, action.remote, crm.id, toWrite, remoteBase(env, action.remote.href));
         remoteFields = toWrite;
       }
-      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, remoteFields, { ...action.merged, ...undone }));
+      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, { ...action.merged, ...undone }));
       return { direction: action.writeRemote ? 'both' : 'to-crm', message: action.kind === 'restoreCrm' ? 'changed on the target after leaving the set: restored (C2)' : 'target change taken into the CRM', count: 'updated' };
     }
     case 'createCrm': {
       const record = await createFromRemote(env, action.remote, action.fields, action.assign);
       env.obs.records.set(record.id, record);
       const crm = crmItemOf(channel.unit, record);
-      if (action.replacesLink) await deleteLink(ctx, channel.id, action.replacesLink.crmId);
+      if (action.replacesLink) env.book.deleteLink(action.replacesLink.crmId);
       const written = await writeRemote(env, action.remote, record.id, action.remote.fields, remoteBase(env, action.remote.href)); // M1: stamp our id
-      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, action.remote.fields, action.fields));
+      env.book.saveLink(linkFrom(crm, action.remote, written, action.remote.fields, action.fields));
       return { direction: 'to-crm', message: 'created in the CRM from the target', count: 'created' };
     }
     case 'crmDeletionEffect': {
       await applyDeletionEffect(env, action.crm, action.effect);
-      if (action.afterwards.kind === 'forgetLink') await deleteLink(ctx, channel.id, action.link.crmId);
+      if (action.afterwards.kind === 'forgetLink') env.book.deleteLink(action.link.crmId);
       else {
         const crm = await reread(env, action.crm.id);
         const r = action.afterwards.remote;
-        await saveLink(ctx, channel.id, linkFrom(crm, r, { ref: r.href, version: r.version }, r.fields, action.link.base));
+        env.book.saveLink(linkFrom(crm, r, { ref: r.href, version: r.version }, r.fields, action.link.base));
       }
       return { direction: 'to-crm', message: `deleted on the target: ${action.effect.kind} in the CRM (${action.rules.join(', ')})`, count: 'deleted' };
     }
@@ -248,7 +259,7 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
         written = await writeRemote(env, action.remote, crm.id, action.writeRemote, env.obs.records.get(crm.id) ?? {});
         remoteFields = action.writeRemote;
       }
-      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, remoteFields, action.merge.merged));
+      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, action.merge.merged));
       // C1: the item's history keeps both versions.
       const both = JSON.stringify({ policy: action.policy, crm: action.crm.fields, remote: action.remote.fields });
       return { direction: 'both', message: `conflict resolved (${action.policy}): ${both}`, count: 'conflicts', result: 'conflict' };
@@ -261,11 +272,11 @@ async function carryOut(env: ApplyEnv, action: SyncAction): Promise<Effect | nul
         written = await writeRemote(env, action.remote, crm.id, action.writeRemote, remoteBase(env, action.remote.href));
         remoteFields = action.writeRemote;
       }
-      await saveLink(ctx, channel.id, linkFrom(crm, action.remote, written, remoteFields, action.merged));
+      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, action.merged));
       return { direction: action.writeCrm || action.writeRemote ? 'both' : 'none', message: `matched existing item by ${action.matchedBy} (M1)`, count: null };
     }
     case 'forgetLink':
-      await deleteLink(ctx, channel.id, action.link.crmId);
+      env.book.deleteLink(action.link.crmId);
       return { direction: 'none', message: action.detail, count: null };
     default:
       return assertNever(action);
@@ -299,12 +310,22 @@ function itemFailure(e: unknown): string | null {
  * Applies actions in order until `limit` writing actions are done (L1); everything after that is
  * left for the next batch, which re-observes and finds the finished items unchanged.
  */
-export async function applyActions(env: ApplyEnv, actions: readonly PlannedAction[], limit: number): Promise<ApplyOutcome> {
+export async function applyActions(input: ApplyEnv, actions: readonly PlannedAction[], limit: number): Promise<ApplyOutcome> {
+  const env: Env = { ...input, book: new Bookkeeping(input.ctx, input.channel.id) };
+  try {
+    return await applyAll(env, actions, limit);
+  } finally {
+    await env.book.flush(); // also after a failed batch: what was done stays linked
+  }
+}
+
+async function applyAll(env: Env, actions: readonly PlannedAction[], limit: number): Promise<ApplyOutcome> {
   const counts: ChannelCounts = { created: 0, updated: 0, deleted: 0, skipped: 0, conflicts: 0 };
   let writes = 0;
   let handled = 0;
   let warnings = 0;
   for (const { action } of actions) {
+    await env.book.maybeFlush();
     if (writesData(action)) {
       if (writes >= limit) break;
       writes++;
@@ -316,11 +337,12 @@ export async function applyActions(env: ApplyEnv, actions: readonly PlannedActio
       // every DAV and API request) for the length of an HTTP call. Each CRM write is its own
       // transaction; a crash between it and the link leaves the item "changed" on one side, which
       // the next run reconciles, and remote writes are idempotent (If-Match / If-None-Match, M2).
+      // Links and history are written in groups (bookkeeping.ts), safe for the same reasons.
       const effect = await carryOut(env, action);
       if (!effect) continue;
       if (effect.count) counts[effect.count]++;
       if (effect.result === 'skipped') warnings++;
-      await recordEvent(env.ctx, {
+      env.book.event({
         channelId: env.channel.id, runId: env.runId, crmId: subject.crmId, remoteHref: subject.href,
         direction: effect.direction, action: action.kind, result: effect.result ?? 'ok', message: effect.message,
       });
@@ -329,7 +351,7 @@ export async function applyActions(env: ApplyEnv, actions: readonly PlannedActio
       if (reason === null) throw e;
       warnings++;
       counts.skipped++;
-      await recordEvent(env.ctx, {
+      env.book.event({
         channelId: env.channel.id, runId: env.runId, crmId: subject.crmId, remoteHref: subject.href,
         direction: 'none', action: action.kind, result: 'failed', message: reason,
       });

@@ -96,3 +96,23 @@ export async function lastRunFailures(ctx: CrmContext, channelId: string): Promi
   }
   return { crmIds: [...crmIds], hrefs: [...hrefs] };
 }
+
+/**
+ * CRM ids and hrefs the channel's current run (its newest run row: runBatch opens or continues it
+ * before observing) has already recorded an event for. New items taken batch by batch (L1) are
+ * tried once per run: one the target keeps rejecting, or a target item the import rule refuses,
+ * stays unlinked, and without this the batches would pick it again and again and never finish.
+ */
+export async function currentRunSubjects(ctx: CrmContext, channelId: string): Promise<{ crmIds: Set<string>; hrefs: Set<string> }> {
+  const run = await ctx.db.selectFrom('sync_runs').select('id').where('channel_id', '=', channelId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const crmIds = new Set<string>();
+  const hrefs = new Set<string>();
+  if (!run) return { crmIds, hrefs };
+  const rows = await ctx.db.selectFrom('sync_events').select(['crm_id', 'remote_href']).where('channel_id', '=', channelId)
+    .where('run_id', '=', Number(run.id)).execute();
+  for (const r of rows) {
+    if (r.crm_id) crmIds.add(r.crm_id);
+    if (r.remote_href) hrefs.add(r.remote_href);
+  }
+  return { crmIds, hrefs };
+}

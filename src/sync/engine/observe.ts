@@ -17,8 +17,8 @@ import {
 } from '../model/state.js';
 import type { RecordFacts } from '../decide/context.js';
 import type { Channel } from './channels.js';
-import { allLinks, linksFor } from './links.js';
-import { lastRunFailures } from './history.js';
+import { allLinkHeads, linksFor, type LinkHead } from './links.js';
+import { currentRunSubjects, lastRunFailures } from './history.js';
 import { project, projectPayload, withKnownCategory } from './projection.js';
 
 export type AnyRecord = Contact | Appointment | Task;
@@ -48,6 +48,19 @@ export interface Observation {
   factsOf: (crmId: Id) => RecordFacts | undefined;
   /** First sync or after a reset (M1 with every key tier). */
   initial: boolean;
+  /** New CRM records left for the next batches (L1): the run is not done while any remain. */
+  deferred: number;
+}
+
+/** Current versions of records (a light read: no row is decoded). */
+async function recordVersions(ctx: CrmContext, unit: Unit, ids: readonly Id[]): Promise<Map<Id, number>> {
+  const table = unit === 'contacts' ? 'contacts' : unit === 'calendar' ? 'appointments' : 'tasks';
+  const out = new Map<Id, number>();
+  for (const part of chunks([...ids], 500)) {
+    const rows = await ctx.db.selectFrom(table).select(['id', 'version']).where('id', 'in', part).execute();
+    for (const r of rows) out.set(r.id, Number(r.version));
+  }
+  return out;
 }
 
 export function crmItemOf(unit: Unit, record: AnyRecord): CrmItem {
@@ -140,27 +153,75 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   const remote = await remoteDelta(connector, channel);
   // L5: what the last run skipped is looked at again, though the cursors moved past it.
   const retry = await lastRunFailures(ctx, channel.id);
+  const members = crm.full ? new Set(crm.ids) : null; // a full CRM listing is the set itself
   for (const id of retry.crmIds) crm.ids.add(id);
   const retryHrefs = retry.hrefs.filter((h) => !remote.deleted.has(h));
 
-  // Links of everything involved; after a full comparison, all of them.
-  const links: SyncLink[] = crm.full || remote.complete
-    ? await allLinks(ctx, channel.id)
+  // Links of everything involved; after a full comparison, all of them (first their heads only:
+  // most are quiet, see below, and their base snapshots need not be decoded).
+  const fullComparison = crm.full || remote.complete;
+  const heads: LinkHead[] = fullComparison
+    ? await allLinkHeads(ctx, channel.id)
     : await linksFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted, ...retryHrefs]);
-  const linkByHref = new Map(links.map((l) => [l.remoteHref, l]));
+  const linkByHref = new Map(heads.map((l) => [l.remoteHref, l]));
   const listed = new Map(remote.changed.map((r) => [r.ref, r.version]));
+
+  // The remote side in play: listed new or with a moved version, explicitly deleted, missing from a
+  // complete listing, or retried (L5).
+  const remoteInPlay = new Set<string>([...retryHrefs, ...remote.deleted]);
+  for (const r of remote.changed) {
+    const link = linkByHref.get(r.ref);
+    if (!link || link.remoteVersion !== r.version) remoteInPlay.add(r.ref);
+  }
+  if (remote.complete) for (const l of heads) if (!listed.has(l.remoteHref)) remoteInPlay.add(l.remoteHref);
+
+  // The CRM side: set membership of everything involved, and the versions of linked records.
+  const involved = new Set([...crm.ids, ...heads.map((l) => l.crmId)]);
+  const inSet = new Set<string>(members ?? []);
+  for (const part of members ? [] : chunks([...involved], 500)) {
+    const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
+    for (const r of rows) inSet.add(r.item_id);
+  }
+  // A linked item whose record is at the link's version and still in the set, and whose copy is
+  // not in play, is unchanged on both sides: its cell could only be a noop, so it is left out
+  // before anything is read for it. Without this every batch of a run (L1) re-read, re-fetched
+  // and re-planned every item the earlier batches had finished: O(N²/batch) for a first sync.
+  const retryCrm = new Set(retry.crmIds);
+  const maybeQuiet = heads.filter((l) => inSet.has(l.crmId) && !remoteInPlay.has(l.remoteHref) && !retryCrm.has(l.crmId));
+  const versions = await recordVersions(ctx, channel.unit, maybeQuiet.map((l) => l.crmId));
+  const quiet = new Set(maybeQuiet.filter((l) => versions.get(l.crmId) === l.crmVersion).map((l) => l.crmId));
+  const active: SyncLink[] = fullComparison
+    ? await linksFor(ctx, channel.id, heads.filter((l) => !quiet.has(l.crmId)).map((l) => l.crmId), [])
+    : (heads as SyncLink[]).filter((l) => !quiet.has(l.crmId));
+
+  // L1: new items on one side with nothing new on the other to match them against (M1) are taken
+  // batch by batch, instead of all of them being read and planned again in every batch.
+  // Each new item is tried once per run: one already handled by an earlier batch of this run and
+  // still unlinked (rejected, reported) waits for the next run (L5 retry, see lastRunFailures).
+  const tried = channel.status === 'continuing' ? await currentRunSubjects(ctx, channel.id) : { crmIds: new Set<string>(), hrefs: new Set<string>() };
+  const allLinked = new Set(heads.map((l) => l.crmId));
+  let newOnCrm = [...crm.ids].filter((id) => inSet.has(id) && !allLinked.has(id) && !tried.crmIds.has(id));
+  const newOnRemote = [...remoteInPlay].filter((h) => !linkByHref.has(h) && !remote.deleted.has(h));
+  let deferred = 0;
+  const later = new Set<string>(newOnRemote.filter((h) => tried.hrefs.has(h)));
+  const untried = newOnRemote.filter((h) => !later.has(h));
+  if (untried.length === 0 && newOnCrm.length > channel.batchSize) {
+    newOnCrm.sort();
+    deferred = newOnCrm.length - channel.batchSize;
+    newOnCrm = newOnCrm.slice(0, channel.batchSize);
+  } else if (newOnCrm.length === 0 && untried.length > channel.batchSize) {
+    untried.sort();
+    deferred = untried.length - channel.batchSize;
+    for (const h of untried.slice(channel.batchSize)) later.add(h);
+  }
 
   // Remote content to read: listed items that are new or whose version moved, plus the copies of
   // involved links (their raw original is needed to update them without losing properties).
   const toFetch = new Set<string>();
-  for (const r of remote.changed) {
-    const link = linkByHref.get(r.ref);
-    if (!link || link.remoteVersion !== r.version) toFetch.add(r.ref);
-  }
-  for (const href of retryHrefs) toFetch.add(href);
-  for (const l of links) {
+  for (const href of remoteInPlay) if (!remote.deleted.has(href) && !later.has(href)) toFetch.add(href);
+  for (const l of active) {
     if (remote.deleted.has(l.remoteHref)) continue;
-    if (crm.ids.has(l.crmId) || (remote.complete && !listed.has(l.remoteHref))) toFetch.add(l.remoteHref);
+    if (crm.ids.has(l.crmId)) toFetch.add(l.remoteHref);
   }
   const remoteItems = new Map<string, ConnectorItem>();
   const unreadable: { href: string; reason: string }[] = [];
@@ -175,19 +236,14 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   }
 
   // CRM records of everything involved.
-  const crmIds = new Set([...crm.ids, ...links.map((l) => l.crmId)]);
+  const crmIds = new Set([...newOnCrm, ...active.map((l) => l.crmId)]);
   const records = new Map<Id, AnyRecord>();
   for (const r of await store.getMany(ctx, [...crmIds])) records.set(r.id, r as AnyRecord);
-  const inSet = new Set<string>();
-  for (const part of chunks([...crmIds], 500)) {
-    const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
-    for (const r of rows) inSet.add(r.item_id);
-  }
 
   const cells: SyncCell[] = [];
   const versionMoves: { crmId: Id; version: string }[] = [];
   const linkedCrm = new Set<Id>();
-  for (const link of links) {
+  for (const link of active) {
     linkedCrm.add(link.crmId);
     const record = records.get(link.crmId);
     const crmObs = record
@@ -204,9 +260,9 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
     if (remoteState.state === 'unchanged' && remoteState.version !== link.remoteVersion) versionMoves.push({ crmId: link.crmId, version: remoteState.version });
     cells.push({ kind: 'linked', link, crm: classifyCrm(link, crmObs), remote: remoteState });
   }
-  for (const id of crm.ids) {
+  for (const id of newOnCrm) {
     const record = records.get(id);
-    if (record && inSet.has(id) && !linkedCrm.has(id)) cells.push({ kind: 'crm-only', crm: crmItemOf(channel.unit, record) });
+    if (record) cells.push({ kind: 'crm-only', crm: crmItemOf(channel.unit, record) });
   }
   for (const [href, item] of remoteItems) {
     if (!linkByHref.has(href)) cells.push({ kind: 'remote-only', remote: remoteItemOf(item, item.crmId ? (records.get(item.crmId) as Contact | undefined)?.category : undefined) });
@@ -214,8 +270,12 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
 
   const groupIds = new Set((await ctx.db.selectFrom('group_members').select('group_id').where('user_id', '=', channel.userId).execute()).map((g) => g.group_id));
   return {
-    cells, crmRevision: crm.revision, remoteCursor: remote.cursor, records, remoteItems, unreadable, versionMoves,
+    cells, crmRevision: crm.revision, remoteCursor: remote.cursor, records, remoteItems, unreadable, versionMoves, deferred,
     factsOf: (id) => factsFor(channel.unit, channel.userId, records.get(id), groupIds),
-    initial: channel.crmRevision === null && links.length === 0,
+    // The whole first run (or the whole run after a reset), every batch of it: the CRM cursor is
+    // only set when a run completes. Judging by "no links yet" made the second batch of a first
+    // sync match by the strong keys only, so items the first batch had matched by e-mail/name but
+    // not yet relinked (L1 limit) were created on both sides: duplicates (M1; regression test).
+    initial: channel.crmRevision === null,
   };
 }

@@ -9,7 +9,7 @@ import { defaultDirectory } from '../../connectors/caldav/index.js';
 import { RemoteError } from '../../connectors/types.js';
 import { appointmentImportRule, contactCategoryImportRule, taskImportRule, type DecisionContext, type ImportRule } from '../decide/context.js';
 import { NO_FIELD_RULES } from '../decide/limits.js';
-import { DEFAULT_MASS_DELETION_GUARD, planRun } from '../decide/plan.js';
+import { DEFAULT_MASS_DELETION_GUARD, massDeletionThreshold, planRun } from '../decide/plan.js';
 import { writesData } from '../decide/actions.js';
 import type { Appointment, SyncSettings, Unit } from '../../domain/records.js';
 import {
@@ -19,7 +19,7 @@ import {
 import { applyActions } from './apply.js';
 import { loadDirectory } from './directory.js';
 import { finishRun, recordEvent, startRun } from './history.js';
-import { touchLinkVersion } from './links.js';
+import { countLinks, touchLinkVersion } from './links.js';
 import { observe } from './observe.js';
 import { defaultConnectorFactory, getTarget, setTargetStatus, targetSecret, type ConnectorFactory } from './targets.js';
 
@@ -94,8 +94,11 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
       contactDeletion: channel.contactDeletion === 'archive' ? 'archive' : 'removeSyncTick',
       importRule: importRuleFor(channel.unit, channel.userId, user.settings), fieldRules: NO_FIELD_RULES, factsOf: obs.factsOf,
     };
+    // X6: the threshold refers to the whole set (the channel's links), not to the cells of this
+    // run, which hold only what changed.
+    const threshold = massDeletionThreshold(await countLinks(ctx, channelId), DEFAULT_MASS_DELETION_GUARD);
     const plan = planRun(obs.cells, {
-      ...decision, mode: channel.mode, initial: obs.initial, guard: DEFAULT_MASS_DELETION_GUARD,
+      ...decision, mode: channel.mode, initial: obs.initial, guard: { ratio: 0, minItems: threshold, maxItems: threshold },
       confirmMassDeletion: opts.confirmMassDeletion ?? false,
     });
     if (plan.status === 'paused') {
@@ -114,9 +117,9 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     const outcome = await applyActions({ ctx, connector: writer, channel, obs, author, runId }, plan.actions, channel.batchSize);
     const counts = addCounts(carried, { ...outcome.counts, skipped: outcome.counts.skipped + obs.unreadable.length });
     const handledWrites = plan.actions.slice(0, outcome.handled).filter((a) => writesData(a.action)).length;
-    const progress = { done: doneBefore + handledWrites, total: doneBefore + totalWrites };
+    const progress = { done: doneBefore + handledWrites, total: doneBefore + totalWrites + obs.deferred };
     const now = ctx.now();
-    if (outcome.remaining > 0) {
+    if (outcome.remaining > 0 || obs.deferred > 0) {
       await updateChannel(ctx, channelId, { status: 'continuing', statusReason: null, progress, counts, lastRunAt: now, nextRunAt: now });
       await ctx.db.updateTable('sync_runs').set({ status: 'continuing', counts: JSON.stringify(counts) }).where('id', '=', runId).execute();
       return { kind: 'continue', progress };

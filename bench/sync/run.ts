@@ -1,0 +1,168 @@
+// Sync engine benchmarks (issue 4 item 6): `npx tsx bench/sync/run.ts [all|engine|incremental|peers]`.
+// Prints Markdown tables for docs/benchmarks.md, section "Sync engine (issue 4)".
+//  - engine:      the engine alone against the in-memory account (target ≥ 20,000 items/s planned
+//                 and applied), first sync of contacts and of events.
+//  - incremental: a run with no change and runs with 10 changes (CRM side, remote side) on channels
+//                 of 1,000 and 10,000 items against the in-memory account (target < 100 ms with no
+//                 change; cost growing with the changes, not the channel).
+//  - peers:       first sync of 10,000 contacts and 5,000 events into Radicale and into Xandikos
+//                 (wall time, crmsync CPU, server CPU), then no-change / 10-change runs there.
+// Sizes can be lowered for a quick try: BENCH_SYNC_CONTACTS, BENCH_SYNC_EVENTS.
+import { cpus, totalmem } from 'node:os';
+import { MemoryAccount } from '../../src/connectors/memory/index.js';
+import { createCalDavConnector } from '../../src/connectors/caldav/index.js';
+import type { UnitPayload } from '../../src/connectors/types.js';
+import { contacts } from '../../src/crm/contacts.js';
+import { SYSTEM } from '../../src/domain/authors.js';
+import { runToEnd, type EngineDeps } from '../../src/sync/engine/run.js';
+import type { ConnectorFactory } from '../../src/sync/engine/targets.js';
+import { countLinks } from '../../src/sync/engine/links.js';
+import { peerAvailable, startPeer, type PeerKind } from '../../test/helpers/peers.js';
+import { benchCrm, childPid, connect, loadavg, measure, seedContacts, seedEvents, setBatchSize, type BenchCrm } from './world.js';
+
+const CONTACTS = Number(process.env.BENCH_SYNC_CONTACTS ?? 10_000);
+const EVENTS = Number(process.env.BENCH_SYNC_EVENTS ?? 5_000);
+const which = process.argv[2] ?? 'all';
+if (!['all', 'engine', 'incremental', 'peers'].includes(which)) {
+  process.stderr.write('usage: npx tsx bench/sync/run.ts [all|engine|incremental|peers]\n');
+  process.exit(1);
+}
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const ms = (x: number) => x.toFixed(x < 10 ? 1 : 0);
+const s1 = (x: number) => (x / 1000).toFixed(1);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function done(deps: EngineDeps, channelId: string) {
+  const r = await runToEnd(deps, channelId, 'manual');
+  if (r.kind !== 'done') throw new Error(`run ended ${JSON.stringify(r)}`);
+  return r;
+}
+
+const MEM = { '/dav/alice/contacts/': ['contacts'], '/dav/alice/calendar/': ['calendar'] } as const;
+
+async function memoryWorld(nContacts: number, nEvents: number) {
+  const crm = await benchCrm();
+  const account = new MemoryAccount({ '/dav/alice/contacts/': [...MEM['/dav/alice/contacts/']], '/dav/alice/calendar/': [...MEM['/dav/alice/calendar/']] });
+  const factory = () => account.connector();
+  const contactIds = nContacts ? await seedContacts(crm, nContacts) : [];
+  const eventIds = nEvents ? await seedEvents(crm, nEvents) : [];
+  const ch = await connect(crm, 'https://memory.example/', factory);
+  return { crm, account, deps: { ctx: crm.ctx, keyring: crm.keyring, connectorFactory: factory } as EngineDeps, ch, contactIds, eventIds };
+}
+
+/** 10 CRM edits, then the run that carries them. */
+async function crmChanges(crm: BenchCrm, deps: EngineDeps, channelId: string, ids: string[], round: number, serverPid: number | null = null) {
+  for (let i = 0; i < 10; i++) await contacts.update(crm.ctx, ids[(round * 97 + i * 13) % ids.length]!, { note: `bench edit ${round}.${i}` }, SYSTEM);
+  return measure(() => done(deps, channelId), serverPid);
+}
+
+async function engineAlone() {
+  out(`\n### Engine alone against the in-memory account (${CONTACTS} contacts, ${EVENTS} events)\n`);
+  out('| run | batch size (L1) | items | wall (s) | crmsync CPU (s) | items/s |');
+  out('|---|---:|---:|---:|---:|---:|');
+  for (const batch of [500, CONTACTS]) {
+    const w = await memoryWorld(CONTACTS, 0);
+    await setBatchSize(w.crm, w.ch.contacts!, batch);
+    const m = await measure(() => done(w.deps, w.ch.contacts!));
+    if (w.account.col('/dav/alice/contacts/').items.size !== CONTACTS) throw new Error('not all contacts synced');
+    out(`| first sync, contacts CRM→remote | ${batch} | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} |`);
+    await w.crm.close();
+  }
+  {
+    const w = await memoryWorld(0, EVENTS);
+    const m = await measure(() => done(w.deps, w.ch.calendar!));
+    out(`| first sync, events CRM→remote | 500 | ${EVENTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(EVENTS / (m.wallMs / 1000))} |`);
+    await w.crm.close();
+  }
+  {
+    // Remote→CRM: the target holds items the CRM has not seen (I1 imports).
+    const w = await memoryWorld(0, 0);
+    const col = '/dav/alice/contacts/';
+    const w0 = await memoryWorld(CONTACTS, 0); // borrow realistic payloads
+    await done(w0.deps, w0.ch.contacts!);
+    for (const item of w0.account.col(col).items.values()) {
+      const record = { ...item.payload.record, tags: ['Kunde'] } as UnitPayload['record'];
+      w.account.put(col, { ref: item.ref.replace('crmsync-', 'phone-'), uid: `phone-${item.uid}`, crmId: null, payload: { unit: 'contacts', record } as UnitPayload, extras: [] });
+    }
+    await w0.crm.close();
+    const m = await measure(() => done(w.deps, w.ch.contacts!));
+    out(`| first sync, contacts remote→CRM (I1 import) | 500 | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} |`);
+    await w.crm.close();
+  }
+}
+
+async function incremental() {
+  out('\n### Incremental runs against the in-memory account (contacts channel)\n');
+  out('| channel size | no change: median of 5 (ms) | 10 CRM changes: median of 3 (ms) | 10 remote changes: median of 3 (ms) |');
+  out('|---:|---:|---:|---:|');
+  for (const size of [1000, CONTACTS]) {
+    const w = await memoryWorld(size, 0);
+    await done(w.deps, w.ch.contacts!);
+    const none: number[] = [];
+    for (let i = 0; i < 5; i++) none.push((await measure(() => done(w.deps, w.ch.contacts!))).wallMs);
+    const crmSide: number[] = [];
+    for (let r = 0; r < 3; r++) crmSide.push((await crmChanges(w.crm, w.deps, w.ch.contacts!, w.contactIds, r)).wallMs);
+    const remoteSide: number[] = [];
+    const col = '/dav/alice/contacts/';
+    for (let r = 0; r < 3; r++) {
+      const items = [...w.account.col(col).items.values()];
+      for (let i = 0; i < 10; i++) {
+        const it = items[(r * 101 + i * 17) % items.length]!;
+        w.account.put(col, { ...it, payload: { unit: 'contacts', record: { ...it.payload.record, note: `phone edit ${r}.${i}` } } as UnitPayload });
+      }
+      remoteSide.push((await measure(() => done(w.deps, w.ch.contacts!))).wallMs);
+    }
+    out(`| ${size} | ${ms(median(none))} | ${ms(median(crmSide))} | ${ms(median(remoteSide))} |`);
+    await w.crm.close();
+  }
+}
+
+async function peers() {
+  for (const kind of ['radicale', 'xandikos'] as PeerKind[]) {
+    if (!peerAvailable(kind)) { out(`\n(${kind} not installed: skipped)\n`); continue; }
+    const peer = await startPeer(kind);
+    const pid = childPid(kind);
+    const crm = await benchCrm();
+    try {
+      const contactIds = await seedContacts(crm, CONTACTS);
+      await seedEvents(crm, EVENTS);
+      const factory: ConnectorFactory = (target, secret, directory) =>
+        createCalDavConnector({ url: target.url, username: target.username, password: secret.password, directory, timeoutMs: 120_000 });
+      const collections = kind === 'xandikos' ? { calendar: peer.collections.calendar, tasks: peer.collections.tasks } : undefined;
+      const channels = await connect(crm, peer.url, factory, collections);
+      const ch = (u: 'contacts' | 'calendar') => channels[u]!;
+      const deps: EngineDeps = { ctx: crm.ctx, keyring: crm.keyring, connectorFactory: factory };
+      out(`\n### First sync into ${kind} (${new Date().toISOString()}, load ${loadavg()})\n`);
+      out('| unit | items | wall (s) | items/s | crmsync CPU (s) | server CPU (s) |');
+      out('|---|---:|---:|---:|---:|---:|');
+      for (const [unit, n] of [['contacts', CONTACTS], ['calendar', EVENTS]] as const) {
+        const m = await measure(() => done(deps, ch(unit)), pid);
+        const links = await countLinks(crm.ctx, ch(unit));
+        if (links !== n) throw new Error(`${unit}: ${links} links for ${n} items`);
+        out(`| ${unit} | ${n} | ${s1(m.wallMs)} | ${Math.round(n / (m.wallMs / 1000))} | ${s1(m.cpuMs)} | ${s1(m.serverCpuMs!)} |`);
+      }
+      out(`\n${kind}, ${CONTACTS}-contact channel after the first sync:\n`);
+      out('| run | median wall (ms) | crmsync CPU (ms) | server CPU (ms) |');
+      out('|---|---:|---:|---:|');
+      const none = [];
+      for (let i = 0; i < 5; i++) none.push(await measure(() => done(deps, ch('contacts')), pid));
+      const pickMedian = (xs: { wallMs: number; cpuMs: number; serverCpuMs: number | null }[]) => [...xs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(xs.length / 2)]!;
+      const n0 = pickMedian(none);
+      out(`| no change (5 runs) | ${ms(n0.wallMs)} | ${ms(n0.cpuMs)} | ${ms(n0.serverCpuMs!)} |`);
+      const ten = [];
+      for (let r = 0; r < 3; r++) ten.push(await crmChanges(crm, deps, ch('contacts'), contactIds, r, pid));
+      const t0 = pickMedian(ten);
+      out(`| 10 CRM changes (3 runs) | ${ms(t0.wallMs)} | ${ms(t0.cpuMs)} | ${ms(t0.serverCpuMs!)} |`);
+    } finally {
+      await crm.close();
+      await peer.stop();
+    }
+  }
+}
+
+out(`## Sync engine benchmark run ${new Date().toISOString()}`);
+out(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load ${loadavg()}`);
+if (which === 'all' || which === 'engine') await engineAlone();
+if (which === 'all' || which === 'incremental') await incremental();
+if (which === 'all' || which === 'peers') await peers();
+out(`\nload at the end: ${loadavg()}`);
