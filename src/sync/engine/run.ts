@@ -43,7 +43,11 @@ export type BatchOutcome =
   | { kind: 'busy' }
   | { kind: 'skipped'; reason: string };
 
-const LEASE_MS = 10 * 60_000;
+/**
+ * The run lease is short and renewed while the batch runs, so a process killed mid-run (kill -9)
+ * blocks its channel for at most this long before another process may take it over.
+ */
+const LEASE_MS = 60_000;
 
 function importRuleFor(unit: Unit, userId: string, s: SyncSettings): ImportRule {
   switch (unit) {
@@ -80,6 +84,8 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     return { kind: 'skipped', reason: channel.statusReason ?? channel.status };
   }
   if (!(await acquireLease(ctx, channelId, owner, LEASE_MS))) return { kind: 'busy' };
+  const heartbeat = setInterval(() => { acquireLease(ctx, channelId, owner, LEASE_MS).catch(() => {}); }, LEASE_MS / 3);
+  heartbeat.unref();
   const runId = await openRunId(ctx, channel, trigger);
   const carried = channel.status === 'continuing' ? channel.counts : ZERO_COUNTS;
   const doneBefore = channel.status === 'continuing' ? channel.progress.done : 0;
@@ -143,6 +149,7 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     await finishRun(ctx, runId, 'failed', carried, message);
     return { kind: 'failed', error: message, retryAt, suspended: next.status === 'suspended', auth: kind === 'auth' };
   } finally {
+    clearInterval(heartbeat);
     await releaseLease(ctx, channelId, owner);
   }
 }
