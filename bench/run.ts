@@ -4,11 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultPoolSize } from '../src/importexport/parsePool.js';
 import { dialects } from '../test/helpers/databases.js';
 import { changeQuery } from './changes.js';
 import { writeBenchFiles } from './generate.js';
 
-const COUNTS = { contacts: 50_000, appointments: 20_000 };
+const COUNTS = { contacts: Number(process.env.BENCH_CONTACTS ?? 50_000), appointments: Number(process.env.BENCH_APPOINTMENTS ?? 20_000) };
 const which = process.argv[2] ?? 'all';
 if (!['all', 'import', 'changes'].includes(which)) {
   process.stderr.write('usage: npm run bench [-- import|changes]\n');
@@ -25,13 +26,20 @@ if (which === 'all' || which === 'import') {
     const t = performance.now();
     const files = writeBenchFiles(dir, COUNTS);
     out(`generated ${COUNTS.contacts} contacts and ${COUNTS.appointments} appointments in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
-    out('| store | file | items | time (s) | items/s | peak RSS (MiB) |');
-    out('|---|---|---:|---:|---:|---:|');
+    // vCards are imported twice: parsed on the main thread (`0`, the default) and with the parse
+    // worker pool (`auto`: availableParallelism() - 1 workers for a file this size).
+    const runs = [
+      ['contacts.vcf', files.contacts, '0'], ['contacts.vcf', files.contacts, 'auto'], ['calendar.ics', files.appointments, undefined],
+    ] as const;
+    out(`| store | file | parse workers | items | time (s) | items/s | peak RSS (MiB) |`);
+    out('|---|---|---|---:|---:|---:|---:|');
     for (const dialect of DIALECTS) {
-      for (const [label, file] of [['contacts.vcf', files.contacts], ['calendar.ics', files.appointments]] as const) {
-        const line = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'importOne.ts'), dialect, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      for (const [label, file, workers] of runs) {
+        const args = ['--import', 'tsx', join(import.meta.dirname, 'importOne.ts'), dialect, file, ...(workers !== undefined ? [workers] : [])];
+        const line = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
         const r = JSON.parse(line.trim().split('\n').pop()!) as { items: number; seconds: number; maxRssMiB: number };
-        out(`| ${dialect} | ${label} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.items / r.seconds)} | ${Math.round(r.maxRssMiB)} |`);
+        const parse = label === 'contacts.vcf' ? (workers === '0' ? 'main thread' : `pool (${defaultPoolSize()})`) : '—';
+        out(`| ${dialect} | ${label} | ${parse} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.items / r.seconds)} | ${Math.round(r.maxRssMiB)} |`);
       }
     }
   } finally {
