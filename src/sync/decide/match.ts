@@ -52,6 +52,12 @@ export function matchInitial(
   remoteItems: readonly RemoteItem[],
   keysFn: MatchKeysFn,
 ): MatchResult {
+  // Nothing to pair with on one side (the usual first sync into an empty target, or an import into
+  // a CRM with nothing unlinked): no tier can make a pair or find an ambiguity, so skip building
+  // the keys of every item (issue 4 item 6).
+  if (crmItems.length === 0 || remoteItems.length === 0) {
+    return { pairs: [], ambiguous: [], unmatchedCrm: [...crmItems], unmatchedRemote: [...remoteItems] };
+  }
   const crmKeys = new Map<Id, readonly MatchKey[]>(crmItems.map((c) => [c.id, keysFn.crm(c)]));
   const remoteKeys = new Map<string, readonly MatchKey[]>(remoteItems.map((r) => [r.href, keysFn.remote(r)]));
   const crmDone = new Set<Id>();

@@ -7,6 +7,7 @@
 // C1), and a deleted copy whose link remains is forgotten at the next run.
 import type { CrmContext } from '../../crm/context.js';
 import { inTransaction } from '../../crm/context.js';
+import { insertRows } from '../../crm/bulk.js';
 import type { SyncLink } from '../model/state.js';
 import type { SyncEvent } from './history.js';
 import { deleteLink, saveLinks } from './links.js';
@@ -47,12 +48,12 @@ export class Bookkeeping {
     await inTransaction(this.ctx, async (tx) => {
       const events: SyncEvent[] = [];
       const writeEvents = async () => {
-        for (let i = 0; i < events.length; i += 100) {
-          await tx.db.insertInto('sync_events').values(events.slice(i, i + 100).map((e) => ({
-            channel_id: e.channelId, run_id: e.runId, crm_id: e.crmId, remote_href: e.remoteHref, at: e.at,
-            direction: e.direction, action: e.action, result: e.result, message: e.message,
-          }))).execute();
-        }
+        // insertRows: one cached prepared statement per row on SQLite (inside this transaction),
+        // multi-row INSERTs elsewhere.
+        await insertRows(tx, 'sync_events', events.map((e) => ({
+          channel_id: e.channelId, run_id: e.runId, crm_id: e.crmId, remote_href: e.remoteHref, at: e.at,
+          direction: e.direction, action: e.action, result: e.result, message: e.message,
+        })));
         events.length = 0;
       };
       let saves: SyncLink[] = [];

@@ -10,7 +10,7 @@ import { appointments } from '../../crm/appointments.js';
 import { tasks } from '../../crm/tasks.js';
 import { changesSince, ensureCollection, listMembers } from '../../crm/syncSets.js';
 import { RemoteError, type Connector, type RemoteItem as ConnectorItem, type RemoteRef } from '../../connectors/types.js';
-import { hashFields, type FieldValue } from '../model/fields.js';
+import { hashCanonical, hashFields, type FieldValue } from '../model/fields.js';
 import {
   classifyCrm, classifyRemote, type CrmItem, type CrmLeaveReasonWithRecord, type RemoteDeletionEvidence,
   type RemoteItem, type RemoteObservation, type SyncCell, type SyncLink,
@@ -19,7 +19,7 @@ import type { RecordFacts } from '../decide/context.js';
 import type { Channel } from './channels.js';
 import { allLinkHeads, linksFor, type LinkHead } from './links.js';
 import { currentRunSubjects, lastRunFailures } from './history.js';
-import { project, projectPayload, withKnownCategory } from './projection.js';
+import { projectCanonical, withKnownCategory } from './projection.js';
 
 export type AnyRecord = Contact | Appointment | Task;
 
@@ -64,15 +64,16 @@ async function recordVersions(ctx: CrmContext, unit: Unit, ids: readonly Id[]): 
 }
 
 export function crmItemOf(unit: Unit, record: AnyRecord): CrmItem {
-  const fields = project(unit, record);
-  return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashFields(fields) };
+  const { fields, canonical } = projectCanonical(unit, record);
+  return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashCanonical(canonical) };
 }
 
 /** `knownCategory`: the contact category both sides last agreed on (see withKnownCategory). */
 export function remoteItemOf(item: ConnectorItem, knownCategory: FieldValue | undefined = undefined): RemoteItem {
-  const projected = projectPayload(item.payload);
-  const fields = item.payload.unit === 'contacts' ? withKnownCategory(projected, knownCategory) : projected;
-  return { href: item.ref, uid: item.uid ?? item.ref, version: item.version, fields, hash: hashFields(fields), crmId: item.crmId };
+  const projected = projectCanonical(item.payload.unit, item.payload.record);
+  const fields = item.payload.unit === 'contacts' ? withKnownCategory(projected.fields, knownCategory) : projected.fields;
+  const hash = fields === projected.fields ? hashCanonical(projected.canonical) : hashFields(fields);
+  return { href: item.ref, uid: item.uid ?? item.ref, version: item.version, fields, hash, crmId: item.crmId };
 }
 
 async function leaveReason(ctx: CrmContext, channel: Channel, record: AnyRecord): Promise<CrmLeaveReasonWithRecord> {

@@ -28,16 +28,110 @@ export const OPTIONAL_ON_TARGET: Readonly<Record<Unit, readonly string[]>> = {
   tasks: [],
 };
 
-/** JSON round trip drops `undefined` members so both sides hash the same content. */
-function plain(value: unknown): FieldValue {
-  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as FieldValue);
+/**
+ * A copy of `value` as a JSON round trip would give it (`undefined`, functions and symbols dropped
+ * from objects and null in arrays, `toJSON` honoured, non-finite numbers null), built in one walk
+ * that also yields the value's canonical JSON (sorted keys, as `canonicalJson` of the copy) in
+ * `canon`. Issue 4 item 6: the JSON round trip and the separate canonical serialisation for the
+ * content hash were the largest per-item cost of observe. Returns undefined for a dropped value.
+ */
+let canon = '';
+function copy(value: unknown): FieldValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      canon = JSON.stringify(value);
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) { canon = 'null'; return null; }
+      canon = JSON.stringify(value);
+      return value === 0 ? 0 : value; // -0 reads back as 0
+    case 'boolean':
+      canon = value ? 'true' : 'false';
+      return value;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      canon = 'null';
+      return undefined;
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    default:
+      break;
+  }
+  if (value === null) { canon = 'null'; return null; }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return copy(toJSON.call(value, ''));
+  if (Array.isArray(value)) {
+    const arr = value as readonly unknown[];
+    const out: FieldValue[] = new Array<FieldValue>(arr.length);
+    let s = '[';
+    for (let i = 0; i < arr.length; i++) {
+      const c = copy(arr[i]);
+      if (i > 0) s += ',';
+      if (c === undefined) { out[i] = null; s += 'null'; } else { out[i] = c; s += canon; }
+    }
+    canon = `${s}]`;
+    return out;
+  }
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, FieldValue> = {};
+  const parts: [string, string][] = [];
+  for (const k of Object.keys(obj)) {
+    const c = copy(obj[k]);
+    if (c === undefined) continue;
+    out[k] = c;
+    parts.push([k, canon]);
+  }
+  parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let s = '{';
+  for (let i = 0; i < parts.length; i++) {
+    const [k, c] = parts[i]!;
+    if (i > 0) s += ',';
+    s += `${JSON.stringify(k)}:${c}`;
+  }
+  canon = `${s}}`;
+  return out;
+}
+
+/** Per unit, the indexes of SYNCED_FIELDS in sorted name order, with the JSON-quoted names. */
+const SORTED: Readonly<Record<Unit, readonly (readonly [number, string])[]>> = Object.fromEntries(
+  (Object.keys(SYNCED_FIELDS) as Unit[]).map((unit) => [
+    unit,
+    SYNCED_FIELDS[unit].map((f, i) => [i, f] as const).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([i, f]) => [i, JSON.stringify(f)] as const),
+  ]),
+) as unknown as Record<Unit, readonly (readonly [number, string])[]>;
+
+export interface Projected {
+  fields: FieldMap;
+  /** `canonicalCompact(fields)`: what `hashFields(fields)` hashes. */
+  canonical: string;
+}
+
+/** The projection and its canonical JSON in one walk: `hashCanonical(canonical) === hashFields(fields)`. */
+export function projectCanonical(unit: Unit, record: object): Projected {
+  const source = record as Record<string, unknown>;
+  const names = SYNCED_FIELDS[unit];
+  const out: Record<string, FieldValue> = {};
+  const canons: (string | null)[] = new Array<string | null>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const f = names[i]!;
+    const c = copy(source[f]);
+    if (c === undefined || c === null) { out[f] = null; canons[i] = null; } else { out[f] = c; canons[i] = canon; }
+  }
+  let s = '{';
+  let first = true;
+  for (const [i, quoted] of SORTED[unit]) {
+    const c = canons[i];
+    if (c === null || c === undefined) continue;
+    if (!first) s += ',';
+    first = false;
+    s += `${quoted}:${c}`;
+  }
+  return { fields: out, canonical: `${s}}` };
 }
 
 export function project(unit: Unit, record: object): FieldMap {
-  const source = record as Record<string, unknown>;
-  const out: Record<string, FieldValue> = {};
-  for (const f of SYNCED_FIELDS[unit]) out[f] = plain(source[f]);
-  return out;
+  return projectCanonical(unit, record).fields;
 }
 
 export function projectPayload(payload: UnitPayload): FieldMap {

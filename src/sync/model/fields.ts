@@ -2,7 +2,7 @@
 // sides (the mapping layer produces it from CRM records and from vCards/iCalendar/Graph/Google).
 // The sync core compares, hashes and merges these maps and never looks inside a field's value
 // except for list merging (C1) and length limits (F2).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** A JSON-like value. Objects are compared by content with sorted keys; arrays keep their order. */
 export type FieldValue =
@@ -19,13 +19,36 @@ export type FieldMap = Readonly<Record<string, FieldValue>>;
 /** Deterministic JSON: object keys sorted, `undefined` members dropped. */
 export function canonicalJson(value: FieldValue | undefined): string {
   if (value === undefined || value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map((v: FieldValue) => canonicalJson(v)).join(',')}]`;
-  if (typeof value === 'object') {
-    const obj = value as { readonly [key: string]: FieldValue | undefined };
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return canonicalInto(value);
+}
+
+// One pass with string concatenation: no intermediate arrays of parts (issue 4 item 6, this ran
+// for every item of every run through `hashFields`).
+function canonicalInto(value: FieldValue): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    const arr = value as readonly (FieldValue | undefined)[];
+    let out = '[';
+    for (let i = 0; i < arr.length; i++) {
+      if (i > 0) out += ',';
+      const v = arr[i];
+      out += v === undefined ? 'null' : canonicalInto(v);
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const obj = value as { readonly [key: string]: FieldValue | undefined };
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(k)}:${canonicalInto(v)}`;
+  }
+  return `${out}}`;
 }
 
 /** Reads a field; a missing key reads as `null`. */
@@ -73,10 +96,26 @@ export function isEmptyValue(value: FieldValue | undefined): boolean {
  * Null members are dropped first so that `{a: null}` and `{}` hash alike.
  */
 export function hashFields(fields: FieldMap): string {
-  const compact: Record<string, FieldValue> = {};
-  for (const k of Object.keys(fields)) {
+  return hashCanonical(canonicalCompact(fields));
+}
+
+/** canonicalJson of `fields` without its null and undefined members (what `hashFields` hashes). */
+export function canonicalCompact(fields: FieldMap): string {
+  const keys = Object.keys(fields).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
     const v = fields[k];
-    if (v !== undefined && v !== null) compact[k] = v;
+    if (v === undefined || v === null) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(k)}:${canonicalInto(v)}`;
   }
-  return createHash('sha256').update(canonicalJson(compact)).digest('hex');
+  return `${out}}`;
+}
+
+/** The content hash of an already canonical string (see `hashFields`). */
+export function hashCanonical(canonical: string): string {
+  // crypto.hash (Node ≥ 20.12): one-shot, without a Hash object per call.
+  return typeof hash === 'function' ? hash('sha256', canonical, 'hex') : createHash('sha256').update(canonical).digest('hex');
 }
