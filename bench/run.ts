@@ -1,5 +1,7 @@
-// `npm run bench [-- import|changes]` (issue 2 item 10). Prints Markdown tables for
-// docs/benchmarks.md. PostgreSQL runs where a server is reachable (test/helpers/databases.ts).
+// `npm run bench [-- import|changes|dav|sync]`: all benchmarks, or one group. Prints Markdown
+// tables for docs/benchmarks.md. import/changes: issue 2 item 10 (here); dav: issue 3 item 9
+// (bench/dav/run.ts); sync: issue 4 item 6 (bench/sync/run.ts). PostgreSQL runs where a server
+// is reachable (test/helpers/databases.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -11,8 +13,8 @@ import { writeBenchFiles } from './generate.js';
 
 const COUNTS = { contacts: Number(process.env.BENCH_CONTACTS ?? 50_000), appointments: Number(process.env.BENCH_APPOINTMENTS ?? 20_000) };
 const which = process.argv[2] ?? 'all';
-if (!['all', 'import', 'changes'].includes(which)) {
-  process.stderr.write('usage: npm run bench [-- import|changes]\n');
+if (!['all', 'import', 'changes', 'dav', 'sync'].includes(which)) {
+  process.stderr.write('usage: npm run bench [-- import|changes|dav|sync]\n');
   process.exit(1);
 }
 const DIALECTS = await dialects();
@@ -56,4 +58,11 @@ if (which === 'all' || which === 'changes') {
       out(`| ${dialect} | ${items} | ${r.runs} | ${Math.round(r.medianUs)} | ${Math.round(r.p95Us)} | ${r.changes} |`);
     }
   }
+}
+
+/** The DAV and sync groups have their own drivers (they start peers and servers). */
+for (const group of ['dav', 'sync'] as const) {
+  if (which !== 'all' && which !== group) continue;
+  out(`\n## ${group}\n`);
+  execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, group, 'run.ts')], { stdio: 'inherit' });
 }
