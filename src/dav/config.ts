@@ -22,6 +22,8 @@ export interface DavLimits {
   readonly lastSeenIntervalMs: number;
   /** Rendered bodies kept in memory, in bytes (ETags are kept separately and are tiny). */
   readonly renderCacheBytes: number;
+  /** Item stamps (name, version, extras revision) kept per collection revision, in items. */
+  readonly stampCacheItems: number;
   /**
    * F2 for devices: maximum field lengths the device side imposes (none by default). A value
    * coming back that is the CRM value cut to such a limit never overwrites the longer original.
@@ -40,6 +42,7 @@ export const DEFAULT_DAV_LIMITS: DavLimits = {
   authCacheMs: 60_000,
   lastSeenIntervalMs: 60_000,
   renderCacheBytes: 64 * 1024 * 1024,
+  stampCacheItems: 200_000,
   deviceFieldLimits: {},
 };
 

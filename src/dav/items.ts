@@ -9,7 +9,9 @@ import { contacts } from '../crm/contacts.js';
 import { tasks } from '../crm/tasks.js';
 import type { Appointment, Contact, Id, Task } from '../domain/records.js';
 import type { CalendarExtras } from '../formats/index.js';
+import { sql } from 'kysely';
 import { encodeSegment as encodeName } from './paths.js';
+import type { Rendered, RenderedMeta } from './render.js';
 import { itemExtension, type DavCollection } from './resources.js';
 
 /** Extras as stored per item: vCard lines, or the iCalendar extras of formats/. */
@@ -30,6 +32,11 @@ export type LoadedRecord =
 export interface LoadedItem extends ItemRef {
   readonly href: string;
   readonly data: LoadedRecord;
+  /**
+   * A render found in the cache by the item's stamp (handlers/light.ts). When set, `data.record`
+   * holds only id, version, createdAt and updatedAt: the record was not loaded.
+   */
+  readonly cached?: Rendered | RenderedMeta;
 }
 
 interface ResourceRow { item_id: string; name: string; extras: string | null; extras_rev: number }
@@ -140,5 +147,96 @@ export async function saveItemResource(ctx: CrmContext, col: DavCollection, item
       .where('collection_id', '=', col.collection.id).where('item_id', '=', itemId).execute();
   } else {
     await ctx.db.insertInto('dav_resources').values({ collection_id: col.collection.id, item_id: itemId, name, extras: json, extras_rev: 1 }).execute();
+  }
+}
+
+/** A member's name and what its render depends on, read without the record's data. */
+export interface ItemStamp {
+  readonly itemId: Id;
+  readonly name: string;
+  /** The item's href (computed once per snapshot). */
+  readonly href: string;
+  readonly extrasRev: number;
+  readonly revision: number;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+const RECORD_TABLE = { contacts: 'contacts', calendar: 'appointments', tasks: 'tasks' } as const;
+
+interface StampRow { item_id: string; revision: number | string; name: string | null; extras_rev: number | string | null; version: number | string; created_at: number | string; updated_at: number | string }
+
+function toStamp(col: DavCollection, r: StampRow): ItemStamp {
+  const name = r.name ?? defaultName(col, r.item_id);
+  return {
+    itemId: r.item_id, name, href: `${col.href}${encodeName(name)}`, extrasRev: Number(r.extras_rev ?? 0), revision: Number(r.revision),
+    version: Number(r.version), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  };
+}
+
+/** Every current member with its name and stamp, in one query and without record data. */
+export async function listStamps(ctx: CrmContext, col: DavCollection): Promise<ItemStamp[]> {
+  const { rows } = await sql<StampRow>`
+    select m.item_id as item_id, m.revision as revision, d.name as name, d.extras_rev as extras_rev,
+           r.version as version, r.created_at as created_at, r.updated_at as updated_at
+    from collection_members m
+    join ${sql.table(RECORD_TABLE[col.unit])} r on r.id = m.item_id
+    left join dav_resources d on d.collection_id = m.collection_id and d.item_id = m.item_id
+    where m.collection_id = ${col.collection.id}`.execute(ctx.db);
+  return rows.map((r) => toStamp(col, r));
+}
+
+/** Stamps of item refs (multiget, incremental sync); refs whose record is gone are left out. */
+export async function stampsOf(ctx: CrmContext, col: DavCollection, refs: readonly ItemRef[]): Promise<ItemStamp[]> {
+  const byId = new Map<Id, { version: number; created_at: number; updated_at: number }>();
+  for (const part of chunks([...new Set(refs.map((r) => r.itemId))], 500)) {
+    const { rows } = await sql<{ id: string; version: number; created_at: number; updated_at: number }>`
+      select id, version, created_at, updated_at from ${sql.table(RECORD_TABLE[col.unit])} where id in (${sql.join(part)})`.execute(ctx.db);
+    for (const r of rows) byId.set(r.id, r);
+  }
+  return refs.flatMap((ref) => {
+    const r = byId.get(ref.itemId);
+    return r ? [{ itemId: ref.itemId, name: ref.name, href: `${col.href}${encodeName(ref.name)}`, extrasRev: ref.extrasRev, revision: 0, version: Number(r.version), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }] : [];
+  });
+}
+
+/**
+ * Each collection's stamps as of its revision. Every change a render depends on (a record's
+ * content, membership, an item's name or extras) bumps the collection's revision, which each
+ * request reads afresh, so a snapshot at the current revision is current (on every node: the
+ * revision lives in the store). Bounded by the number of stamps kept.
+ */
+export class StampCache {
+  private readonly byCollection = new Map<string, { revision: number; stamps: readonly ItemStamp[]; byName?: Map<string, ItemStamp> }>();
+  private size = 0;
+
+  constructor(private readonly maxStamps: number) {}
+
+  async list(ctx: CrmContext, col: DavCollection): Promise<readonly ItemStamp[]> {
+    const id = col.collection.id;
+    const hit = this.byCollection.get(id);
+    if (hit && hit.revision === col.collection.revision) return hit.stamps;
+    // Read after the revision was: the stamps are at least as new as it (never older).
+    const stamps = await listStamps(ctx, col);
+    if (hit) { this.byCollection.delete(id); this.size -= hit.stamps.length; }
+    if (stamps.length <= this.maxStamps) {
+      for (const [k, v] of this.byCollection) {
+        if (this.size + stamps.length <= this.maxStamps) break;
+        this.byCollection.delete(k);
+        this.size -= v.stamps.length;
+      }
+      this.byCollection.set(id, { revision: col.collection.revision, stamps });
+      this.size += stamps.length;
+    }
+    return stamps;
+  }
+
+  /** The current members by the name devices know them by (see resolveNames for the rule). */
+  async byName(ctx: CrmContext, col: DavCollection): Promise<ReadonlyMap<string, ItemStamp>> {
+    const stamps = await this.list(ctx, col);
+    const entry = this.byCollection.get(col.collection.id);
+    if (entry && entry.stamps === stamps) return (entry.byName ??= new Map(stamps.map((s) => [s.name, s])));
+    return new Map(stamps.map((s) => [s.name, s]));
   }
 }

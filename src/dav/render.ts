@@ -19,6 +19,41 @@ export interface Rendered {
   readonly length: number;
 }
 
+/** What getetag, getcontenttype and getcontentlength need of a render (no body). */
+export type RenderedMeta = Omit<Rendered, 'body'>;
+
+/** What a render's bytes depend on, known without loading the record (issue 3 item 9). */
+export interface RenderStamp {
+  readonly id: Id;
+  readonly version: number;
+  readonly updatedAt: number;
+  readonly extrasRev: number;
+  /** Directory fingerprint of an appointment's people; '' for contacts and tasks. */
+  readonly people: string;
+}
+
+export function renderKey(collectionId: string, s: RenderStamp, repr: Representation): string {
+  return `${collectionId}\u0000${s.id}\u0000${s.version}\u0000${s.updatedAt}\u0000${s.extrasRev}\u0000${repr}\u0000${s.people}`;
+}
+
+/**
+ * Bounded map of render metadata by render key: ETags outlive evicted bodies, so a PROPFIND or
+ * sync-collection of unchanged items needs neither their records nor their bytes.
+ */
+export class MetaCache {
+  private readonly entries = new Map<string, RenderedMeta>();
+  constructor(private readonly maxEntries: number) {}
+  get(key: string): RenderedMeta | undefined { return this.entries.get(key); }
+  set(key: string, value: RenderedMeta): void {
+    if (this.entries.has(key)) return;
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+  }
+}
+
 const CONTENT_TYPE: Record<Representation, string> = {
   vcard3: 'text/vcard; charset=utf-8',
   vcard4: 'text/vcard; charset=utf-8; version=4.0',
@@ -42,7 +77,9 @@ export class RenderCache {
 
   get(key: string): Rendered | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
+    // Recency is kept (a hit re-inserts) once the cache is over half full; below that nothing is
+    // near eviction, and a large multiget of warm entries costs lookups, not map reordering.
+    if (hit && this.bytes > this.maxBytes / 2) {
       this.entries.delete(key);
       this.entries.set(key, hit);
     }
@@ -125,18 +162,43 @@ export class Directory implements AttendeeResolver {
 }
 
 export class Renderer {
-  constructor(private readonly cache: RenderCache) {}
+  readonly meta: MetaCache;
 
-  render(collectionId: string, item: LoadedItem, repr: Representation, directory: Directory): Rendered {
+  constructor(private readonly cache: RenderCache, metaEntries = 200_000) {
+    this.meta = new MetaCache(metaEntries);
+  }
+
+  /**
+   * The item's bytes and ETag. `keepBody: false` (listings that need only ETags) caches the
+   * metadata alone, so a first PROPFIND of a large collection does not fill the body cache.
+   */
+  render(collectionId: string, item: LoadedItem, repr: Representation, directory: Directory, opts: { keepBody?: boolean } = {}): Rendered {
+    if (item.cached && 'body' in item.cached) return item.cached;
     const r = item.data.record;
     const people = item.data.unit === 'calendar' ? directory.fingerprint(item.data.record) : '';
-    const key = `${collectionId}\u0000${r.id}\u0000${r.version}\u0000${r.updatedAt}\u0000${item.extrasRev}\u0000${repr}\u0000${people}`;
+    const key = renderKey(collectionId, { id: r.id, version: r.version, updatedAt: r.updatedAt, extrasRev: item.extrasRev, people }, repr);
     const hit = this.cache.get(key);
     if (hit) return hit;
     const body = this.bytes(item, repr, directory);
     const rendered: Rendered = { body, etag: etagOf(body), contentType: CONTENT_TYPE[repr], length: Buffer.byteLength(body) };
-    this.cache.set(key, rendered);
+    if (opts.keepBody !== false) this.cache.set(key, rendered);
+    this.meta.set(key, { etag: rendered.etag, contentType: rendered.contentType, length: rendered.length });
     return rendered;
+  }
+
+  /** ETag, type and length: from the item's cached render when it carries one, else rendered. */
+  renderMeta(collectionId: string, item: LoadedItem, repr: Representation, directory: Directory): RenderedMeta {
+    if (item.cached) return item.cached;
+    return this.render(collectionId, item, repr, directory);
+  }
+
+  /** A cached render (with body) for a stamp, without touching the record. */
+  cachedBody(collectionId: string, stamp: RenderStamp, repr: Representation): Rendered | undefined {
+    return this.cache.get(renderKey(collectionId, stamp, repr));
+  }
+
+  cachedMeta(collectionId: string, stamp: RenderStamp, repr: Representation): RenderedMeta | undefined {
+    return this.meta.get(renderKey(collectionId, stamp, repr));
   }
 
   private bytes(item: LoadedItem, repr: Representation, directory: Directory): string {

@@ -17,6 +17,7 @@ import { proppatch } from './handlers/proppatch.js';
 import { put } from './handlers/put.js';
 import { report } from './handlers/report.js';
 import { DAV_ROOT, parseDavUrl } from './paths.js';
+import { StampCache } from './items.js';
 import { RenderCache, Renderer } from './render.js';
 import { resolveResource } from './resources.js';
 import type { DavRequest, DavState } from './state.js';
@@ -45,6 +46,7 @@ export async function registerDav(fastify: FastifyInstance, app: Pick<AppContext
     ctx: app.crm,
     limits,
     renderer: new Renderer(new RenderCache(limits.renderCacheBytes)),
+    stamps: new StampCache(limits.stampCacheItems),
     authenticator: new DavAuthenticator(app.crm, limits, options.loginLimiter ?? new LoginLimiter(), options.sleep),
     logger: app.logger,
   };

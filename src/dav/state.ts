@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import type { CrmContext } from '../crm/context.js';
 import type { DavAuthenticator, DavIdentity } from './auth.js';
 import type { DavLimits } from './config.js';
+import type { StampCache } from './items.js';
 import type { Renderer } from './render.js';
 
 export interface DavState {
   readonly ctx: CrmContext;
   readonly limits: DavLimits;
   readonly renderer: Renderer;
+  /** Collections' item stamps by revision (handlers/light.ts). */
+  readonly stamps: StampCache;
   readonly authenticator: DavAuthenticator;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }

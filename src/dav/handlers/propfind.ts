@@ -5,7 +5,8 @@ import { collectionsIn, userCollections, type Resource } from '../resources.js';
 import type { DavRequest } from '../state.js';
 import { header } from '../state.js';
 import { parseDepth, parsePropfind, PROPFIND_FINITE_DEPTH } from '../xml/index.js';
-import { DAV_HEADER, directoryFor, itemTarget, loadAllItems, multistatus, propEnv, requireItem, wantsMinimal, type DavResponse } from './common.js';
+import { itemsForProps } from './light.js';
+import { DAV_HEADER, directoryFor, itemTarget, multistatus, propEnv, requireItem, wantsMinimal, type DavResponse } from './common.js';
 
 export async function propfind(req: DavRequest, resource: Resource): Promise<DavResponse> {
   const depth = parseDepth(header(req, 'depth'), 'infinity', [0, 1], PROPFIND_FINITE_DEPTH);
@@ -24,7 +25,7 @@ export async function propfind(req: DavRequest, resource: Resource): Promise<Dav
     case 'collection': {
       targets.push(resource);
       if (depth === 1) {
-        const all = await loadAllItems(req, resource.col);
+        const all = await itemsForProps(req, resource.col, await req.state.stamps.list(ctx, resource.col), select);
         items.push(...all);
         for (const item of all) targets.push(itemTarget(resource.col, item));
       }

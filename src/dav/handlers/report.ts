@@ -3,7 +3,8 @@
 import { changesSince } from '../../crm/syncSets.js';
 import { CrmError, ExpiredRevisionError } from '../../domain/errors.js';
 import { DavError, forbidden } from '../errors.js';
-import { listItems, loadItems, refsOf, resolveNames, type LoadedItem } from '../items.js';
+import { loadItems, refsOf, stampsOf, type LoadedItem } from '../items.js';
+import { itemsForProps } from './light.js';
 import { parseHref, hrefs } from '../paths.js';
 import { evaluateProps, type PropEnv } from '../props/index.js';
 import { parseSyncToken, syncToken } from '../props/rfc6578.js';
@@ -77,9 +78,12 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
   }
   const loaded: { col: DavCollection; item: LoadedItem }[] = [];
   for (const [col, list] of wanted) {
-    const refs = await resolveNames(req.state.ctx, col, list.map((x) => x.name));
+    // Names resolve against the collection's stamp snapshot (no query while it is current).
+    const byName = await req.state.stamps.byName(req.state.ctx, col);
     const found = new Set<string>();
-    for (const item of await loadItems(req.state.ctx, col, [...refs.values()])) { loaded.push({ col, item }); found.add(item.name); }
+    const stamps = [...new Set(list.map((x) => x.name))].flatMap((n) => { const st = byName.get(n); return st ? [st] : []; });
+    const items = await itemsForProps(req, col, stamps, body.select, body.type === 'addressbook-multiget' ? body.addressData : null);
+    for (const item of items) { loaded.push({ col, item }); found.add(item.name); }
     for (const x of list) if (!found.has(x.name)) missing.push(x.href);
   }
   const env = propEnv(req, await directoryFor(req, loaded.map((l) => l.item)), {
@@ -104,8 +108,40 @@ function simpleComponentFilter(filter: CompFilter): Extract<CompFilter, { type: 
   return inner.type === 'match' && inner.propFilters.length === 0 && inner.compFilters.length === 0 ? inner : null;
 }
 
+/**
+ * A time-range a calendar-query's filter requires of every match, when it is the usual
+ * VCALENDAR ⊃ VEVENT ⊃ time-range: the candidates can then be narrowed in SQL by the series'
+ * bounds before any record is loaded.
+ */
+function requiredEventRange(filter: CompFilter): { start?: number; end?: number } | null {
+  if (filter.type !== 'match') return null;
+  for (const inner of filter.compFilters) {
+    if (inner.type === 'match' && inner.name === 'VEVENT' && inner.timeRange !== null) return inner.timeRange;
+  }
+  return null;
+}
+
+/** Slack around the series bounds (floating and all-day times are placed within ±14 h of UTC). */
+const BOUNDS_SLACK_MS = 2 * 86_400_000;
+
+async function calendarQueryCandidates(req: DavRequest, col: DavCollection, body: CalendarQuery): Promise<LoadedItem[]> {
+  const range = col.unit === 'calendar' ? requiredEventRange(body.filter) : null;
+  if (range === null) return loadAllItems(req, col);
+  const { ctx } = req.state;
+  let q = ctx.db.selectFrom('collection_members').innerJoin('appointments', 'appointments.id', 'collection_members.item_id')
+    .select('collection_members.item_id as item_id').where('collection_members.collection_id', '=', col.collection.id);
+  if (range.end !== undefined) { const end = range.end + BOUNDS_SLACK_MS; q = q.where('appointments.start_ms', '<', end); }
+  if (range.start !== undefined) {
+    const start = range.start - BOUNDS_SLACK_MS;
+    q = q.where((eb) => eb.or([eb('appointments.last_end_ms', 'is', null), eb('appointments.last_end_ms', '>', start)]));
+  }
+  const ids = (await q.execute()).map((r) => r.item_id);
+  const refs = await refsOf(ctx, col, ids);
+  return loadItems(ctx, col, ids.map((id) => refs.get(id)!));
+}
+
 async function calendarQuery(req: DavRequest, col: DavCollection, body: CalendarQuery): Promise<DavResponse> {
-  const items = await loadAllItems(req, col);
+  const items = await calendarQueryCandidates(req, col, body);
   const env = propEnv(req, await directoryFor(req, items), { calendarData: body.calendarData });
   const limits = req.state.limits;
   const simple = simpleComponentFilter(body.filter);
@@ -164,10 +200,10 @@ async function syncCollection(req: DavRequest, col: DavCollection, body: SyncCol
   if (body.syncToken === '') {
     // Initial sync: every member. With a limit, the members changed longest ago come first and
     // the token is the revision of the last one delivered, so the next request continues there.
-    const members = (await listItems(ctx, col)).sort((a, b) => a.revision - b.revision);
+    const members = [...await req.state.stamps.list(ctx, col)].sort((a, b) => a.revision - b.revision);
     const truncated = limit !== undefined && members.length > limit;
     const taken = truncated ? members.slice(0, limit) : members;
-    const items = await loadItems(ctx, col, taken);
+    const items = await itemsForProps(req, col, taken, body.select, body.addressData);
     const responses = propstatResponses(items, col, body.select, await env(items), minimal);
     if (truncated) responses.push({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') });
     const revision = truncated ? taken[taken.length - 1]!.revision : col.collection.revision;
@@ -185,7 +221,7 @@ async function syncCollection(req: DavRequest, col: DavCollection, body: SyncCol
   const upserts = changes.changes.filter((c) => c.op === 'upsert').map((c) => c.itemId);
   const removals = changes.changes.filter((c) => c.op === 'remove').map((c) => c.itemId);
   const refs = await refsOf(ctx, col, [...upserts, ...removals]);
-  const items = await loadItems(ctx, col, upserts.map((id) => refs.get(id)!));
+  const items = await itemsForProps(req, col, await stampsOf(ctx, col, upserts.map((id) => refs.get(id)!)), body.select, body.addressData);
   const present = new Set(items.map((i) => i.itemId));
   const responses: MultistatusResponse[] = [
     ...propstatResponses(items, col, body.select, await env(items), minimal),

@@ -1,7 +1,7 @@
 // RFC 4918 §15 live properties.
 import { dav, caldav, carddav, xmlElement } from '../xml/index.js';
 import { defaultDisplayName } from '../resources.js';
-import { renderedOf } from './rendered.js';
+import { metaOf } from './rendered.js';
 import { elements, storedProps, text, type PropDef, type Target } from './types.js';
 
 const COLLECTION = xmlElement(dav('collection'));
@@ -41,18 +41,18 @@ export const RFC4918_PROPS: readonly PropDef[] = [
     },
     writable: { key: 'displayname', read: (el) => el.text.trim() },
   },
-  { name: dav('getetag'), allprop: true, applies: isItem, get: (t, env) => (t.type === 'item' ? text(renderedOf(t, env).etag) : null) },
+  { name: dav('getetag'), allprop: true, applies: isItem, get: (t, env) => (t.type === 'item' ? text(metaOf(t, env).etag) : null) },
   {
     name: dav('getcontenttype'),
     allprop: true,
     applies: isItem,
-    get: (t, env) => (t.type === 'item' ? text(renderedOf(t, env).contentType) : null),
+    get: (t, env) => (t.type === 'item' ? text(metaOf(t, env).contentType) : null),
   },
   {
     name: dav('getcontentlength'),
     allprop: true,
     applies: isItem,
-    get: (t, env) => (t.type === 'item' ? text(String(renderedOf(t, env).length)) : null),
+    get: (t, env) => (t.type === 'item' ? text(String(metaOf(t, env).length)) : null),
   },
   {
     name: dav('getlastmodified'),

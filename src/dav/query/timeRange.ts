@@ -2,7 +2,7 @@
 // cancelled occurrences are honoured by expanding the record itself (formats/recurrence.ts),
 // bounded by the per-object limits; an expansion cut short by those limits counts as a match,
 // so that a runaway rule errs on showing an event rather than hiding it.
-import { expandOccurrences } from '../../formats/index.js';
+import { expandOccurrences, timingBounds } from '../../formats/index.js';
 import type { Task } from '../../domain/records.js';
 import type { DavLimits } from '../config.js';
 import type { LoadedRecord } from '../items.js';
@@ -19,6 +19,13 @@ export function objectOverlaps(data: LoadedRecord, range: TimeRange, limits: Lim
   const end = range.end ?? MAX_TIME;
   switch (data.unit) {
     case 'calendar': {
+      const r = data.record;
+      if (r.recurrence === null && r.overrides.length === 0) {
+        // A single event: its own bounds, as formats/recurrence.ts compares an occurrence's
+        // (no rule to expand; the calendar-query of a month meets mostly these).
+        const b = timingBounds(r.timing);
+        return b.start < end && (b.end > start || (b.start === b.end && b.start >= start));
+      }
       const x = expandOccurrences(data.record, start, end, { maxInstances: 1, maxIterations: limits.maxIterationsPerObject });
       return x.occurrences.length > 0 || x.truncated;
     }
