@@ -44,6 +44,14 @@ export interface CalendarExtras {
   component: string[];
   /** Per override VEVENT, by its recurrenceId (series form). */
   overrides: Record<string, string[]>;
+  /**
+   * The original VALARM blocks that became reminders, by minutes before the start. Rendering a
+   * reminder that still exists writes its original block back unchanged (UID, DESCRIPTION,
+   * X-WR-ALARMUID, Apple/Evolution properties), so a device's alarm is not rewritten by a sync.
+   */
+  alarms?: Record<string, string[]>;
+  /** The same for each override VEVENT, by its recurrenceId. */
+  overrideAlarms?: Record<string, Record<string, string[]>>;
 }
 
 export type ParsedCalendarObject =
@@ -142,7 +150,7 @@ function readEvents(uid: string, events: readonly RawComponent[], defaultZone: s
   }
   const master = masters[0]!;
   const timing = timingOf(master, defaultZone);
-  const { reminders, mapped } = readAlarms(master);
+  const { reminders, mapped, originals } = readAlarms(master);
   const fields: AppointmentFields = {
     title: optionalText(master, 'SUMMARY'),
     note: optionalText(master, 'DESCRIPTION'),
@@ -155,6 +163,7 @@ function readEvents(uid: string, events: readonly RawComponent[], defaultZone: s
     reminders,
   };
   const extras: CalendarExtras = { calendar, component: extrasOf(master, EVENT_KNOWN, mapped), overrides: {} };
+  if (Object.keys(originals).length > 0) extras.alarms = originals;
   const cancelled: string[] = [];
   for (const e of events) {
     if (e === master) continue;
@@ -164,7 +173,9 @@ function readEvents(uid: string, events: readonly RawComponent[], defaultZone: s
       continue;
     }
     fields.overrides.push(o);
-    extras.overrides[o.recurrenceId] = extrasOf(e, EVENT_KNOWN, readAlarms(e).mapped);
+    const alarms = readAlarms(e);
+    extras.overrides[o.recurrenceId] = extrasOf(e, EVENT_KNOWN, alarms.mapped);
+    if (Object.keys(alarms.originals).length > 0) (extras.overrideAlarms ??= {})[o.recurrenceId] = alarms.originals;
   }
   // Canonical form: a cancelled occurrence is an EXDATE (R2); overrides sorted by original start.
   if (cancelled.length) {
@@ -249,9 +260,10 @@ function isPrivate(c: RawComponent): boolean {
  * VALARM (RFC 5545 §3.6.6) → reminders: only ACTION:DISPLAY with a TRIGGER relative to the start,
  * at or before it, in whole minutes. Every other alarm stays as extras.
  */
-function readAlarms(c: RawComponent): { reminders: Reminder[]; mapped: Set<RawComponent> } {
+function readAlarms(c: RawComponent): { reminders: Reminder[]; mapped: Set<RawComponent>; originals: Record<string, string[]> } {
   const reminders: Reminder[] = [];
   const mapped = new Set<RawComponent>();
+  const originals: Record<string, string[]> = {};
   for (const alarm of c.children) {
     if (alarm.name !== 'VALARM') continue;
     const action = one(alarm, 'ACTION');
@@ -263,8 +275,9 @@ function readAlarms(c: RawComponent): { reminders: Reminder[]; mapped: Set<RawCo
     if (seconds > 0 || seconds % 60 !== 0) continue;
     reminders.push({ minutesBefore: -seconds / 60 });
     mapped.add(alarm);
+    originals[String(-seconds / 60)] ??= alarm.lines.map((l) => l.raw);
   }
-  return { reminders, mapped };
+  return { reminders, mapped, originals };
 }
 
 function readParty(cl: ContentLine): RawOrganizer {

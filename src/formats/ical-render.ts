@@ -149,7 +149,7 @@ export function renderAppointment(appt: Appointment, ctx: AppointmentRenderConte
   if (appt.recurrence?.rrule) w.add('RRULE', appt.recurrence.rrule);
   for (const k of [...new Set(appt.recurrence?.rdates ?? [])].sort()) w.key('RDATE', k, appt.timing);
   for (const k of [...exdates].sort()) w.key('EXDATE', k, appt.timing);
-  eventBody(w, appt, appt, people, extras.component);
+  eventBody(w, appt, appt, people, extras.component, extras.alarms);
   w.add('END', 'VEVENT');
 
   const overrides = appt.overrides.filter((o) => !o.cancelled && !exdates.has(o.recurrenceId))
@@ -162,7 +162,7 @@ export function renderAppointment(appt: Appointment, ctx: AppointmentRenderConte
     w.stamps(appt);
     w.key('RECURRENCE-ID', o.recurrenceId, appt.timing);
     w.timing(timing);
-    eventBody(w, appt, overridden(appt, o), people, extras.overrides[o.recurrenceId] ?? []);
+    eventBody(w, appt, overridden(appt, o), people, extras.overrides[o.recurrenceId] ?? [], extras.overrideAlarms?.[o.recurrenceId]);
     w.add('END', 'VEVENT');
   }
   return w.document(extras.calendar);
@@ -176,15 +176,22 @@ function overridden(appt: Appointment, o: OccurrenceOverride): EventText {
   };
 }
 
-function eventBody(w: CalendarWriter, appt: Appointment, t: EventText, people: readonly string[], extras: readonly string[]): void {
+function eventBody(w: CalendarWriter, appt: Appointment, t: EventText, people: readonly string[], extras: readonly string[], alarms: Readonly<Record<string, string[]>> = {}): void {
   w.text('SUMMARY', t.title);
   if (t.note) w.text('DESCRIPTION', t.note);
   if (t.location) w.text('LOCATION', t.location);
   w.add('STATUS', STATUS[t.status]);
   if (appt.private) w.add('CLASS', 'PRIVATE'); // S4
   w.out.push(...people);
+  const originalAlarms = new Map(Object.entries(alarms));
   w.extrasAndChildren(extras, () => {
     for (const r of appt.reminders) {
+      const original = originalAlarms.get(String(r.minutesBefore));
+      if (original) {
+        originalAlarms.delete(String(r.minutesBefore)); // once: a second reminder at that time is written anew
+        w.out.push(...original);
+        continue;
+      }
       w.add('BEGIN', 'VALARM');
       w.add('ACTION', 'DISPLAY');
       w.text('DESCRIPTION', t.title || 'Reminder');

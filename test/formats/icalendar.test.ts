@@ -221,3 +221,28 @@ describe('iCalendar: malformed input and files', () => {
     ]);
   });
 });
+
+describe('alarms the CRM maps to reminders', () => {
+  it('are served back unchanged while the reminder is unchanged (issue 3 item 5)', () => {
+    const text = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN', 'BEGIN:VEVENT',
+      'UID:alarm-keep-1', 'DTSTAMP:20260101T000000Z', 'DTSTART:20260310T090000Z', 'DTEND:20260310T100000Z', 'SUMMARY:Viewing',
+      'BEGIN:VALARM', 'ACTION:DISPLAY', 'TRIGGER;VALUE=DURATION:-PT15M', 'DESCRIPTION:Default Mozilla Description',
+      'X-WR-ALARMUID:7B1B2A7E-1111-4E4E-9E9E-ABCDEF012345', 'UID:7B1B2A7E-1111-4E4E-9E9E-ABCDEF012345', 'END:VALARM',
+      'END:VEVENT', 'END:VCALENDAR', '',
+    ].join('\r\n');
+    const parsed = parseCalendarObject(text);
+    if (parsed.kind !== 'appointment') throw new Error('expected an appointment');
+    expect(parsed.fields.reminders).toEqual([{ minutesBefore: 15 }]);
+    const appt = { ...parsed.fields, id: 'a1', externalId: null, uid: parsed.uid, organizerUserId: null, attendees: [], linkedContactIds: [], createdAt: 0, updatedAt: 0, version: 1 };
+    const kept = renderAppointment(appt, { resolver: { user: () => null, group: () => null, contact: () => null }, extras: parsed.extras });
+    expect(kept).toContain('X-WR-ALARMUID:7B1B2A7E-1111-4E4E-9E9E-ABCDEF012345');
+    expect(kept).toContain('DESCRIPTION:Default Mozilla Description');
+    expect(kept.match(/BEGIN:VALARM/g)).toHaveLength(1);
+    // The CRM moved the reminder: the alarm is written anew, and the old one is not left behind.
+    const moved = renderAppointment({ ...appt, reminders: [{ minutesBefore: 30 }] }, { resolver: { user: () => null, group: () => null, contact: () => null }, extras: parsed.extras });
+    expect(moved).not.toContain('X-WR-ALARMUID');
+    expect(moved).toContain('TRIGGER:-PT30M');
+    expect(moved.match(/BEGIN:VALARM/g)).toHaveLength(1);
+  });
+});

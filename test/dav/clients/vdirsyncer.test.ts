@@ -93,27 +93,13 @@ const KNOWN_LOSSES: Record<string, string[]> = {
   ],
   'calendar/evolution-event.ics': [
     'VCALENDAR/VEVENT: lost   SEQUENCE:2', // SEQUENCE is neither mapped nor kept
-    'VCALENDAR/VEVENT/VALARM: lost   X-EVOLUTION-ALARM-UID:20261118T101500Z-2001-1000-1000-4@laptop', // a mapped alarm keeps nothing but its trigger
   ],
   'calendar/ios-recurring.ics': [
     'VCALENDAR/VEVENT: lost   SEQUENCE:0',
-    'VCALENDAR/VEVENT/VALARM: lost   DESCRIPTION:Erinnerung',
-    'VCALENDAR/VEVENT/VALARM: lost   UID:2E2C1B4A-6F3D-4B8E-9A1C-5D6E7F8A9B0C',
-    'VCALENDAR/VEVENT/VALARM: lost   X-WR-ALARMUID:2E2C1B4A-6F3D-4B8E-9A1C-5D6E7F8A9B0C',
-    'VCALENDAR/VEVENT/VALARM: added  DESCRIPTION:Wochenbesprechung Vertrieb',
     'VCALENDAR/VEVENT: lost   SEQUENCE:1',
-    'VCALENDAR/VEVENT/VALARM: lost   DESCRIPTION:Erinnerung',
-    'VCALENDAR/VEVENT/VALARM: added  DESCRIPTION:Wochenbesprechung Vertrieb (verschoben)',
   ],
   'calendar/outlook-caldavsynchronizer.ics': [
     'VCALENDAR/VEVENT: lost   SEQUENCE:0',
-    'VCALENDAR/VEVENT/VALARM: lost   DESCRIPTION:Reminder',
-    'VCALENDAR/VEVENT/VALARM: added  DESCRIPTION:Besichtigung Seestrasse 44',
-  ],
-  'calendar/thunderbird-allday.ics': [
-    'VCALENDAR/VEVENT/VALARM: lost   DESCRIPTION:Default Mozilla Description',
-    'VCALENDAR/VEVENT/VALARM: lost   X-LIC-ERROR;X-LIC-ERRORTYPE=VALUE-PARSE-ERROR:No value for DESCRIPTION property. Removing entire property:',
-    'VCALENDAR/VEVENT/VALARM: added  DESCRIPTION:Waitangi Day – Büro geschlossen',
   ],
   'tasks/evolution-todo.ics': [
     // a task's start and due are instants without a zone in the model: same instant, zone lost
