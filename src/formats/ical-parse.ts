@@ -68,7 +68,9 @@ export interface CalendarParseOptions {
 
 /** Lines regenerated on every render (or fixed), never extras. */
 const CALENDAR_KNOWN = new Set(['VERSION', 'PRODID', 'CALSCALE', 'METHOD']);
-const COMMON_KNOWN = new Set(['UID', 'DTSTAMP', 'CREATED', 'LAST-MODIFIED', 'SEQUENCE', 'SUMMARY', 'DESCRIPTION', 'STATUS', 'DTSTART']);
+// SEQUENCE is not regenerated: the device's value is kept as an extra and served back (RFC 5545
+// §3.8.7.4 makes it the organizer's revision counter, which a sync must not reset).
+const COMMON_KNOWN = new Set(['UID', 'DTSTAMP', 'CREATED', 'LAST-MODIFIED', 'SUMMARY', 'DESCRIPTION', 'STATUS', 'DTSTART']);
 const EVENT_KNOWN = new Set([...COMMON_KNOWN, 'DTEND', 'DURATION', 'LOCATION', 'CLASS', 'RRULE', 'RDATE', 'EXDATE', 'RECURRENCE-ID', 'ATTENDEE', 'ORGANIZER']);
 const TODO_KNOWN = new Set([...COMMON_KNOWN, 'DUE', 'DURATION', 'PRIORITY', 'PERCENT-COMPLETE', 'COMPLETED']);
 

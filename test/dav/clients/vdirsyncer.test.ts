@@ -91,16 +91,6 @@ const KNOWN_LOSSES: Record<string, string[]> = {
   'calendar/davx5-monthly.ics': [
     'VCALENDAR/VEVENT/VALARM: 0 uploaded, 1 returned', // the exception inherits the series' reminder
   ],
-  'calendar/evolution-event.ics': [
-    'VCALENDAR/VEVENT: lost   SEQUENCE:2', // SEQUENCE is neither mapped nor kept
-  ],
-  'calendar/ios-recurring.ics': [
-    'VCALENDAR/VEVENT: lost   SEQUENCE:0',
-    'VCALENDAR/VEVENT: lost   SEQUENCE:1',
-  ],
-  'calendar/outlook-caldavsynchronizer.ics': [
-    'VCALENDAR/VEVENT: lost   SEQUENCE:0',
-  ],
   'tasks/evolution-todo.ics': [
     // a task's start and due are instants without a zone in the model: same instant, zone lost
     'VCALENDAR/VTIMEZONE: 1 uploaded, 0 returned',
