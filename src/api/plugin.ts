@@ -10,6 +10,7 @@ import { buildOpenApi } from './openapi.js';
 import { apiErrorHandler, problemBody, sendProblem, unauthorized } from './problem.js';
 import { ApiRouter } from './router.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { colleagueCalendarRoutes } from './routes/colleagueCalendars.js';
 import { collectionRoutes } from './routes/collections.js';
 import { contactRoutes } from './routes/contacts.js';
 import { departmentRoutes } from './routes/departments.js';
@@ -68,6 +69,7 @@ export async function apiPlugin(f: FastifyInstance, opts: ApiPluginOptions): Pro
   departmentRoutes(api);
   journalRoutes(api);
   collectionRoutes(api);
+  colleagueCalendarRoutes(api);
   webhookRoutes(api);
   syncRoutes(api);
 

@@ -82,3 +82,9 @@ export async function removeColleagueCalendar(ctx: CrmContext, viewerId: Id, own
     await tx.db.deleteFrom('collections').where('user_id', '=', viewerId).where('unit', '=', 'calendar').where('owner_user_id', '=', ownerId).execute();
   });
 }
+
+/** The colleagues whose calendars a user added (A4). */
+export async function listColleagueCalendars(ctx: CrmContext, viewerId: Id): Promise<Id[]> {
+  const rows = await ctx.db.selectFrom('calendar_shares').select('owner_user_id').where('viewer_user_id', '=', viewerId).orderBy('owner_user_id').execute();
+  return rows.map((r) => r.owner_user_id);
+}

@@ -83,15 +83,6 @@ export async function listChannels(ctx: CrmContext, filter: { userId?: string; t
   return (await q.orderBy('target_id').orderBy('unit').execute()).map(rowToChannel);
 }
 
-/** Channels whose automatic run is due (for the scheduler's sweep at boot and on a timer). */
-export async function dueChannels(ctx: CrmContext, now: number): Promise<Channel[]> {
-  const rows = await ctx.db.selectFrom('channels').selectAll()
-    .where('automatic', '=', 1).where('mode', '!=', 'off')
-    .where('status', 'in', ['idle', 'continuing'])
-    .where('next_run_at', '<=', now).execute();
-  return rows.map(rowToChannel);
-}
-
 /**
  * Takes the channel's run lease. Returns false when another run holds it (O2: never two runs of
  * one channel at once, whether started by a worker, the server or the CLI).

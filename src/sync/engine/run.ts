@@ -164,8 +164,3 @@ export async function runToEnd(deps: EngineDeps, channelId: string, trigger: Tri
   }
   return { kind: 'failed', error: 'too many batches', retryAt: deps.ctx.now(), suspended: false, auth: false };
 }
-
-/** "Sync now" / "restart automatic sync" (D2, L3): clears suspension and pause, runs at once. */
-export async function resumeChannel(ctx: CrmContext, channelId: string): Promise<void> {
-  await updateChannel(ctx, channelId, { status: 'idle', statusReason: null, consecutiveFailures: 0, nextRunAt: ctx.now() });
-}
