@@ -84,6 +84,14 @@ async function writeRemote(env: ApplyEnv, remote: RemoteItem, crmId: Id, fields:
     payloadFor(env.channel.unit, base, fields));
 }
 
+/** Writes `fields` over the remote copy when given (If-Match), then stores the link with `base`. */
+async function writeAndLink(env: ApplyEnv & { book: Bookkeeping }, crm: CrmItem, remote: RemoteItem, fields: FieldMap | null, payloadBase: object, base: FieldMap): Promise<void> {
+  const written: RemoteRef = fields
+    ? await writeRemote(env, remote, crm.id, fields, payloadBase)
+    : { ref: remote.href, version: remote.version };
+  env.book.saveLink(linkFrom(crm, remote, written, fields ?? remote.fields, base));
+}
+
 async function patchCrm(env: ApplyEnv, crm: CrmItem, patch: FieldMap): Promise<CrmItem> {
   if (Object.keys(patch).length === 0) return crm;
   await storeFor(env.channel.unit).update(env.ctx, crm.id, { ...patch }, env.author, { expectedVersion: crm.version });
@@ -223,13 +231,7 @@ async function carryOut(env: Env, action: SyncAction): Promise<Effect | null> {
         : {};
       const stale = Object.entries(undone).some(([k, v]) => !valuesEqual(v, (action.writeRemote ?? action.remote.fields)[k]));
       const toWrite = stale ? { ...(action.writeRemote ?? action.remote.fields), ...undone } : action.writeRemote;
-      let written: RemoteRef = { ref: action.remote.href, version: action.remote.version };
-      let remoteFields = action.remote.fields;
-      if (toWrite) {
-        written = await writeRemote(env, action.remote, crm.id, toWrite, remoteBase(env, action.remote.href));
-        remoteFields = toWrite;
-      }
-      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, { ...action.merged, ...undone }));
+      await writeAndLink(env, crm, action.remote, toWrite, remoteBase(env, action.remote.href), { ...action.merged, ...undone });
       return { direction: action.writeRemote ? 'both' : 'to-crm', message: action.kind === 'restoreCrm' ? 'changed on the target after leaving the set: restored (C2)' : 'target change taken into the CRM', count: 'updated' };
     }
     case 'createCrm': {
@@ -253,26 +255,14 @@ async function carryOut(env: Env, action: SyncAction): Promise<Effect | null> {
     }
     case 'conflict': {
       const crm = action.writeCrm ? await patchCrm(env, action.crm, action.writeCrm) : action.crm;
-      let written: RemoteRef = { ref: action.remote.href, version: action.remote.version };
-      let remoteFields = action.remote.fields;
-      if (action.writeRemote) {
-        written = await writeRemote(env, action.remote, crm.id, action.writeRemote, env.obs.records.get(crm.id) ?? {});
-        remoteFields = action.writeRemote;
-      }
-      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, action.merge.merged));
+      await writeAndLink(env, crm, action.remote, action.writeRemote, env.obs.records.get(crm.id) ?? {}, action.merge.merged);
       // C1: the item's history keeps both versions.
       const both = JSON.stringify({ policy: action.policy, crm: action.crm.fields, remote: action.remote.fields });
       return { direction: 'both', message: `conflict resolved (${action.policy}): ${both}`, count: 'conflicts', result: 'conflict' };
     }
     case 'relink': {
       const crm = action.writeCrm ? await patchCrm(env, action.crm, action.writeCrm) : action.crm;
-      let written: RemoteRef = { ref: action.remote.href, version: action.remote.version };
-      let remoteFields = action.remote.fields;
-      if (action.writeRemote) {
-        written = await writeRemote(env, action.remote, crm.id, action.writeRemote, remoteBase(env, action.remote.href));
-        remoteFields = action.writeRemote;
-      }
-      env.book.saveLink(linkFrom(crm, action.remote, written, remoteFields, action.merged));
+      await writeAndLink(env, crm, action.remote, action.writeRemote, remoteBase(env, action.remote.href), action.merged);
       return { direction: action.writeCrm || action.writeRemote ? 'both' : 'none', message: `matched existing item by ${action.matchedBy} (M1)`, count: null };
     }
     case 'forgetLink':

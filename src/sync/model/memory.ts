@@ -294,6 +294,16 @@ export function applyPlanInMemory(plan: Plan, world: MemoryWorld, options: Apply
     return r.item;
   };
 
+  /** Writes `fields` over the remote copy when given (If-Match its listed version), then links; false on failure. */
+  const relinkAfter = (action: SyncAction, rec: MemoryCrmRecord, r: RemoteItem, fields: FieldMap | null, base: FieldMap | null): boolean => {
+    const item = fields
+      ? writeRemote(action, rec, r.href, r.uid, fields, r.version)
+      : remote.items.get(r.href);
+    if (!item) return false;
+    links.set(linkOf(rec, item, base));
+    return true;
+  };
+
   for (const { action } of plan.actions) {
     switch (action.kind) {
       case 'noop':
@@ -353,12 +363,7 @@ export function applyPlanInMemory(plan: Plan, world: MemoryWorld, options: Apply
           fail(action, 412);
           continue;
         }
-        let item = remote.items.get(action.remote.href);
-        if (action.writeRemote) {
-          item = writeRemote(action, rec, action.remote.href, action.remote.uid, action.writeRemote, action.remote.version) ?? undefined;
-        }
-        if (item) links.set(linkOf(rec, item, action.merged));
-        else continue;
+        if (!relinkAfter(action, rec, action.remote, action.writeRemote, action.merged)) continue;
         break;
       }
       case 'createCrm': {
@@ -392,12 +397,7 @@ export function applyPlanInMemory(plan: Plan, world: MemoryWorld, options: Apply
           fail(action, 412);
           continue;
         }
-        let item = remote.items.get(action.remote.href);
-        if (action.writeRemote) {
-          item = writeRemote(action, rec, action.remote.href, action.remote.uid, action.writeRemote, action.remote.version) ?? undefined;
-        }
-        if (item) links.set(linkOf(rec, item, action.merge.merged));
-        else continue;
+        if (!relinkAfter(action, rec, action.remote, action.writeRemote, action.merge.merged)) continue;
         break;
       }
       case 'relink': {
@@ -407,12 +407,7 @@ export function applyPlanInMemory(plan: Plan, world: MemoryWorld, options: Apply
           fail(action, 412);
           continue;
         }
-        let item = remote.items.get(action.remote.href);
-        if (action.writeRemote) {
-          item = writeRemote(action, rec, action.remote.href, action.remote.uid, action.writeRemote, action.remote.version) ?? undefined;
-        }
-        if (item) links.set(linkOf(rec, item, action.merged));
-        else continue;
+        if (!relinkAfter(action, rec, action.remote, action.writeRemote, action.merged)) continue;
         break;
       }
       case 'forgetLink':
