@@ -1,5 +1,5 @@
 // Appointments (SPEC Records, S2, X2, G1).
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Author } from '../domain/authors.js';
 import type { Appointment, Attendee, Id } from '../domain/records.js';
 import { conflict, invalid, type CrmError } from '../domain/errors.js';
@@ -140,7 +140,7 @@ export async function importAppointments(ctx: CrmContext, data: readonly Appoint
         out.push({ appointment: matched, matched: true, error: null });
         continue;
       }
-      const id = randomUUID();
+      const id = newId();
       const a = { ...buildAppointment(d), id, uid: d.uid ?? id, externalId: d.externalId ?? null, createdAt: now, updatedAt: now, version: 1 } as Appointment;
       const error = checkNew(a, byExternal, users);
       if (error) { out.push({ appointment: null, matched: false, error }); continue; }

@@ -1,5 +1,5 @@
 // Contacts and the per-user sync tick (SPEC Records, S1, X1, X4, A5).
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Author } from '../domain/authors.js';
 import type { Contact, ContactKind, Id } from '../domain/records.js';
 import { invalid } from '../domain/errors.js';
@@ -216,7 +216,7 @@ export async function importContacts(ctx: CrmContext, inputs: readonly ContactDa
     for (const data of inputs) {
       const found = data.uid ? existing.get(data.uid) : undefined;
       if (found) { out.push({ contact: found, matched: true }); continue; }
-      const id = randomUUID();
+      const id = newId();
       const contact = { ...buildContact(data), id, uid: data.uid ?? id, externalId: data.externalId ?? null, createdAt: now, updatedAt: now, version: 1 } as Contact;
       existing.set(contact.uid, contact); // a file naming one UID twice yields one contact
       const row = contactToRow(contact);

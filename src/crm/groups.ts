@@ -1,6 +1,6 @@
 // Groups and colleague calendars (SPEC Records, S2, A4). Membership changes recompute the sets
 // of the people concerned, so group appointments appear and vanish on their devices.
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Group, Id } from '../domain/records.js';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { hasRight } from '../domain/scope.js';
@@ -14,7 +14,7 @@ export async function createGroup(ctx: CrmContext, name: string): Promise<Group>
   if (!trimmed || trimmed.length > 200) throw invalid('group name must be 1–200 characters', [{ path: 'name', message: 'invalid' }]);
   if (await ctx.db.selectFrom('groups').select('id').where('name', '=', trimmed).executeTakeFirst()) throw conflict(`group ${trimmed} already exists`);
   const now = ctx.now();
-  const g = { id: randomUUID(), name: trimmed, created_at: now, updated_at: now };
+  const g = { id: newId(), name: trimmed, created_at: now, updated_at: now };
   await ctx.db.insertInto('groups').values(g).execute();
   return { id: g.id, name: g.name, memberIds: [], createdAt: now, updatedAt: now };
 }

@@ -1,7 +1,7 @@
 // The write path shared by contacts, appointments and tasks: validate, check uniqueness,
 // write row and side tables, journal (X5), and bring the per-user sets up to date — all in one
 // transaction. Each kind supplies a descriptor with what differs.
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Selectable } from 'kysely';
 import type { z } from 'zod';
 import type { Author } from '../domain/authors.js';
@@ -88,7 +88,7 @@ export class RecordStore<R extends StoredRecord, S extends z.ZodType> {
   async create(ctx: CrmContext, input: unknown, author: Author, opts: { id?: Id } = {}): Promise<R> {
     const data = parseInput(this.d.schema, input, this.d.kind);
     return inTransaction(ctx, async (tx) => {
-      const id = opts.id ?? randomUUID();
+      const id = opts.id ?? newId();
       const now = tx.now();
       const record = this.assemble(data, { id, uid: (data as { uid?: string }).uid ?? id, createdAt: now, version: 1 }, now);
       await this.assertValid(tx, record);

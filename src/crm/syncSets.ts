@@ -2,7 +2,7 @@
 // a monotonically increasing revision and a change log of (revision, item, upsert|remove).
 // "What changed since revision r" is an index range scan on (collection_id, revision): its cost
 // is the number of changes, not the size of the collection.
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Unit } from '../domain/records.js';
 import { ExpiredRevisionError, invalid, notFound } from '../domain/errors.js';
 import { insertRows } from './bulk.js';
@@ -62,7 +62,7 @@ export async function ensureCollection(ctx: CrmContext, userId: string, unit: Un
   if (existing) return existing;
   const now = ctx.now();
   await ctx.db.insertInto('collections').values({
-    id: randomUUID(), user_id: userId, unit, owner_user_id: ownerUserId, revision: 0, min_revision: 0,
+    id: newId(), user_id: userId, unit, owner_user_id: ownerUserId, revision: 0, min_revision: 0,
     props: '{}', created_at: now, updated_at: now,
   }).onConflict((oc) => oc.columns(['user_id', 'unit', 'owner_user_id']).doNothing()).execute();
   const created = await findCollection(ctx, userId, unit, ownerUserId);

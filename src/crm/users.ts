@@ -1,6 +1,6 @@
 // Users, departments and rights (SPEC Records, A4). Changes that alter what a user sees
 // recompute that user's sets.
-import { randomUUID } from 'node:crypto';
+import { newId } from '../domain/ids.js';
 import type { Selectable } from 'kysely';
 import { DEFAULT_SYNC_SETTINGS, type Department, type Id, type Right, type SyncSettings, type User } from '../domain/records.js';
 import type { ScopeUser } from '../domain/scope.js';
@@ -56,7 +56,7 @@ export async function createUser(ctx: CrmContext, input: NewUser): Promise<User>
     if (input.departmentId) await getDepartment(tx, input.departmentId);
     const now = tx.now();
     const row = {
-      id: randomUUID(), username, display_name: input.displayName ?? username, email: input.email ?? null,
+      id: newId(), username, display_name: input.displayName ?? username, email: input.email ?? null,
       password_hash: passwordHash, is_admin: input.isAdmin ? 1 : 0, disabled: 0, department_id: input.departmentId ?? null,
       rights: JSON.stringify(rights), settings: JSON.stringify(DEFAULT_SYNC_SETTINGS), created_at: now, updated_at: now,
     };
@@ -131,7 +131,7 @@ export async function createDepartment(ctx: CrmContext, name: string): Promise<D
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > 200) throw invalid('department name must be 1–200 characters', [{ path: 'name', message: 'invalid' }]);
   if (await ctx.db.selectFrom('departments').select('id').where('name', '=', trimmed).executeTakeFirst()) throw conflict(`department ${trimmed} already exists`);
-  const d = { id: randomUUID(), name: trimmed, created_at: ctx.now() };
+  const d = { id: newId(), name: trimmed, created_at: ctx.now() };
   await ctx.db.insertInto('departments').values(d).execute();
   return { id: d.id, name: d.name, createdAt: d.created_at };
 }
