@@ -2,8 +2,8 @@
 // RFC 2426 §3.2.1, §3.3.1–2, §3.6.8) — read into CRM entries. Shared by the parser and by the
 // renderer, which re-reads Apple label groups kept in extras to find the entry they belong to.
 import type { Email, Phone, PostalAddress } from '../domain/records.js';
-import { decodeVCard, paramFirst, paramList, rawValue, type ContentLine, type DecodedProperty, type VCardDesign } from './contentline.js';
-import { addressTypeOf, emailTypeOf, isPreferred, phoneTypeOf } from './vcard-types.js';
+import { decodeVCard, escapeText, formatLine, paramFirst, paramList, rawValue, type ContentLine, type DecodedProperty, type VCardDesign } from './contentline.js';
+import { addressTypeOf, emailTypeOf, isPreferred, phoneTypeOf, typeParams } from './vcard-types.js';
 
 export type Entry =
   | { kind: 'tel'; value: Phone }
@@ -69,5 +69,26 @@ export function entryKey(e: Entry): string {
     }
     default:
       return JSON.stringify(['url', e.value]);
+  }
+}
+
+/**
+ * The line the renderer writes for an entry (unfolded): vCard 3 escapes ";" in text, vCard 4
+ * only in compound values (RFC 2426 §5, RFC 6350 §3.4). The parser compares a device's line with
+ * it to decide whether the device's spelling is worth keeping (vcard-originals.ts).
+ */
+export function entryLine(e: Entry, version: '3.0' | '4.0'): string {
+  const v3 = version === '3.0';
+  switch (e.kind) {
+    case 'adr': {
+      const a = e.value;
+      const parts = [a.poBox ?? '', a.extended ?? '', a.street, a.locality, a.region, a.postalCode, a.country];
+      return formatLine('ADR', typeParams(version, 'adr', a.type, false), parts.map((p) => escapeText(p, true)).join(';'));
+    }
+    case 'tel':
+    case 'email':
+      return formatLine(e.kind.toUpperCase(), typeParams(version, e.kind, e.value.type, e.value.preferred === true), escapeText(e.value.value, v3));
+    default:
+      return formatLine('URL', [], e.value);
   }
 }

@@ -5,6 +5,8 @@ import { decodeVCard, paramFirst, rawValue, requireValid, type ContentLine, type
 import { FormatError } from './errors.js';
 import { parseLocal } from './tz.js';
 import { componentsOf, ENTRY_PROPERTIES, readEntry, textOf } from './vcard-entries.js';
+import { keepsEntryLine, keptNameLines, versionLine, type Version } from './vcard-originals.js';
+import { formattedName } from './vcard-render.js';
 
 /** The contact fields a vCard carries: a Contact without its CRM bookkeeping. */
 export type ContactFields = Omit<
@@ -17,7 +19,10 @@ export interface ParsedVCard {
   uid: string | null;
   /** CATEGORIES exactly as sent (I1: the caller maps "Kunde"/"Prospect" words onto the CRM category). */
   categories: string[];
-  /** Unfolded raw content lines the CRM has no field for, in input order; pass back to renderVCard. */
+  /**
+   * Unfolded raw content lines the CRM has no field for, in input order, and the device's own
+   * spelling of mapped ones (vcard-originals.ts); pass back to renderVCard.
+   */
   extras: string[];
 }
 
@@ -75,6 +80,10 @@ class CardReader {
   private uid: string | null = null;
   private categories: string[] = [];
   private fn = '';
+  private readonly fnLines: string[] = [];
+  /** Lines of mapped properties kept for their spelling (vcard-originals.ts). */
+  private originals = 0;
+  private readonly version: Version;
   /** Groups (itemN) holding exactly one TEL/EMAIL/ADR/URL: kept whole as extras so labels survive. */
   private readonly anchors = new Set<string>();
   private readonly labels = new Map<string, string>();
@@ -84,6 +93,7 @@ class CardReader {
     private readonly design: VCardDesign,
     private readonly opts: VCardParseOptions,
   ) {
+    this.version = design === 'vcard3' ? '3.0' : '4.0';
     const entryCount = new Map<string, number>();
     for (const l of body) {
       if (!l.group) continue;
@@ -101,6 +111,9 @@ class CardReader {
     }
     this.finishNames();
     this.splitCategories();
+    const names = keptNameLines(this.fnLines, formattedName(this.f), this.version);
+    this.extras.push(...names);
+    if (this.originals + names.length > 0) this.extras.unshift(versionLine(this.version));
     return { fields: this.f, uid: this.uid, categories: this.categories, extras: this.extras };
   }
 
@@ -108,6 +121,10 @@ class CardReader {
   private take(l: ContentLine): boolean {
     const entry = readEntry(l, this.design, l.group ? this.labels.get(l.group) ?? null : null);
     if (entry) {
+      if (l.group === null && keepsEntryLine(l.raw, entry, this.version)) {
+        this.extras.push(l.raw);
+        this.originals++;
+      }
       if (entry.kind === 'tel') this.f.phones.push(entry.value);
       else if (entry.kind === 'email') this.f.emails.push(entry.value);
       else if (entry.kind === 'adr') this.f.addresses.push(entry.value);
@@ -120,6 +137,7 @@ class CardReader {
     }
     if (l.name === 'FN') {
       this.fn ||= textOf(decodeVCard(l, this.design));
+      if (l.group === null) this.fnLines.push(l.raw);
       return true;
     }
     // Everything below is single-valued in the CRM: a second occurrence is kept as an extra.

@@ -1,13 +1,13 @@
 // CRM contact → one vCard 3.0 (RFC 2426) or 4.0 (RFC 6350). Deterministic: the same contact and
 // extras give the same bytes (the output feeds ETags). Field table: docs/mapping.md.
 import type { Contact } from '../domain/records.js';
-import { escapeText, formatLine, headOf, paramValue, PRODID, rawValue, serialize, type Params } from './contentline.js';
-import { entryKey, readEntry, type Entry } from './vcard-entries.js';
-import { typeParams } from './vcard-types.js';
+import { escapeText, formatLine, paramValue, PRODID, serialize, type Params } from './contentline.js';
+import { entryLine, type Entry } from './vcard-entries.js';
+import { KeptLines } from './vcard-originals.js';
 
 export interface VCardRenderOptions {
   version: '3.0' | '4.0';
-  /** Lines from ParsedVCard.extras, re-emitted unchanged. */
+  /** ParsedVCard.extras: unmapped lines re-emitted unchanged, originals of mapped ones (vcard-originals.ts). */
   extras?: readonly string[];
 }
 
@@ -18,12 +18,11 @@ export function renderVCard(contact: Contact, opts: VCardRenderOptions): string 
 class CardWriter {
   private readonly out: string[] = [];
   private readonly v3: boolean;
-  private readonly anchors: Anchor[];
-  private readonly plainExtras: string[];
+  private readonly kept: KeptLines;
 
   constructor(private readonly c: Contact, private readonly opts: VCardRenderOptions) {
     this.v3 = opts.version === '3.0';
-    ({ anchors: this.anchors, plain: this.plainExtras } = splitAnchors(opts.extras ?? [], this.v3));
+    this.kept = new KeptLines(opts.extras ?? [], opts.version);
   }
 
   /** Text value: vCard 3 escapes ";" everywhere (RFC 2426 §5), vCard 4 only in compound values (RFC 6350 §3.4). */
@@ -47,48 +46,36 @@ class CardWriter {
     this.add('UID', this.text(c.uid));
     if (!this.v3 && c.kind === 'company') this.add('KIND', 'org');
     this.add('N', this.compound([c.familyName, c.givenName, c.middleName, c.prefix, c.suffix]));
-    this.add('FN', this.text(formattedName(c)));
+    const fn = formattedName(c);
+    const keptFn = this.kept.formattedName(fn);
+    if (keptFn) this.out.push(...keptFn);
+    else this.add('FN', this.text(fn));
     if (c.nickname) this.add('NICKNAME', this.text(c.nickname));
     if (c.organization || c.department) this.add('ORG', this.compound(c.department ? [c.organization, c.department] : [c.organization]));
     if (c.jobTitle) this.add('TITLE', this.text(c.jobTitle));
     if (c.profession) this.add('ROLE', this.text(c.profession));
     if (c.gender) this.gender(c.gender);
     if (c.birthday) this.birthday(c.birthday);
-    for (const a of c.addresses) {
-      this.entry({ kind: 'adr', value: a }, () => this.add('ADR',
-        this.compound([a.poBox ?? '', a.extended ?? '', a.street, a.locality, a.region, a.postalCode, a.country]),
-        typeParams(this.opts.version, 'adr', a.type, false)));
-    }
-    for (const p of c.phones) {
-      this.entry({ kind: 'tel', value: p }, () =>
-        this.add('TEL', this.text(p.value), typeParams(this.opts.version, 'tel', p.type, p.preferred === true)));
-    }
-    for (const e of c.emails) {
-      this.entry({ kind: 'email', value: e }, () =>
-        this.add('EMAIL', this.text(e.value), typeParams(this.opts.version, 'email', e.type, e.preferred === true)));
-    }
-    for (const w of c.websites) this.entry({ kind: 'url', value: w }, () => this.add('URL', w));
+    for (const a of c.addresses) this.entry({ kind: 'adr', value: a });
+    for (const p of c.phones) this.entry({ kind: 'tel', value: p });
+    for (const e of c.emails) this.entry({ kind: 'email', value: e });
+    for (const w of c.websites) this.entry({ kind: 'url', value: w });
     if (c.note) this.add('NOTE', this.text(c.note));
     if (c.photo) this.photo(c.photo.mediaType, c.photo.data);
     const categories = dedupe([...(c.category ? [c.category] : []), ...c.tags]);
     if (categories.length) this.add('CATEGORIES', categories.map((x) => this.text(x)).join(','));
     if (this.v3 && c.kind === 'company') this.add('X-ABSHOWAS', 'COMPANY');
     this.add('REV', revision(c.updatedAt, this.v3));
-    this.out.push(...this.plainExtras);
+    this.out.push(...this.kept.plain);
     this.add('END', 'VCARD');
     return this.out;
   }
 
-  /** An Apple label group kept in extras replaces our line while it still describes this entry. */
-  private entry(e: Entry, plain: () => void): void {
-    const key = entryKey(e);
-    const anchor = this.anchors.find((a) => !a.used && a.key === key);
-    if (anchor) {
-      anchor.used = true;
-      this.out.push(...anchor.lines);
-    } else {
-      plain();
-    }
+  /** The device's own line (or Apple label group) while it still describes this entry, else ours. */
+  private entry(e: Entry): void {
+    const kept = this.kept.entry(e);
+    if (kept) this.out.push(...kept);
+    else this.out.push(entryLine(e, this.opts.version));
   }
 
   /** GENDER (RFC 6350 §6.2.7) in 4.0; vCard 3 has none, so X-GENDER as Evolution and others write it. */
@@ -120,7 +107,7 @@ class CardWriter {
 }
 
 /** FN (RFC 6350 §6.2.1, required): the person's name, or the company name. */
-export function formattedName(c: Contact): string {
+export function formattedName(c: Pick<Contact, 'kind' | 'prefix' | 'givenName' | 'middleName' | 'familyName' | 'suffix' | 'organization' | 'nickname' | 'emails'>): string {
   const person = [c.prefix, c.givenName, c.middleName, c.familyName, c.suffix].filter(Boolean).join(' ');
   if (c.kind === 'company') return c.organization || person;
   return person || c.organization || c.nickname || (c.emails[0]?.value ?? '');
@@ -134,32 +121,4 @@ function revision(ms: number, v3: boolean): string {
 function dedupe(values: readonly string[]): string[] {
   const seen = new Set<string>();
   return values.filter((v) => !seen.has(v.toLowerCase()) && seen.add(v.toLowerCase()));
-}
-
-interface Anchor { key: string; lines: string[]; used: boolean }
-
-/**
- * Extras hold Apple groups (itemN.EMAIL + itemN.X-ABLabel) whose entry the CRM also has. Such a
- * group is written in place of that entry while the entry is unchanged; when the entry was
- * changed or removed in the CRM the stale group is dropped (F3). Other extras pass through.
- */
-function splitAnchors(extras: readonly string[], v3: boolean): { anchors: Anchor[]; plain: string[] } {
-  const heads = extras.map((raw) => headOf(raw));
-  const byGroup = new Map<string, string[]>();
-  heads.forEach((h, i) => {
-    if (h?.group) byGroup.set(h.group, [...(byGroup.get(h.group) ?? []), extras[i]!]);
-  });
-  const anchors: Anchor[] = [];
-  const anchored = new Set<string>();
-  for (const [group, lines] of byGroup) {
-    const groupHeads = lines.map((raw) => headOf(raw)!);
-    const label = groupHeads.find((h) => h.name === 'X-ABLABEL');
-    const labelText = label ? rawValue(label.raw) : null;
-    const entries = groupHeads.map((h) => readEntry(h, v3 ? 'vcard3' : 'vcard', labelText)).filter((e) => e !== null);
-    if (entries.length !== 1) continue;
-    anchors.push({ key: entryKey(entries[0]!), lines, used: false });
-    anchored.add(group);
-  }
-  const plain = extras.filter((_, i) => !(heads[i]?.group && anchored.has(heads[i]!.group!)));
-  return { anchors, plain };
 }

@@ -10,6 +10,9 @@ const roundTrip = (name: string, version: '3.0' | '4.0', categoryNames: string[]
   return { first, second, text };
 };
 
+/** Extras without the kept spellings of mapped properties (src/formats/vcard-originals.ts). */
+const unmapped = (extras: readonly string[]) => extras.filter((l) => !/^(VERSION|FN|TEL|EMAIL|ADR|URL)[;:]/i.test(l));
+
 describe('vCard: real-world samples', () => {
   it('iOS contact: typed phones, year-less birthday, photo, Apple label groups and X- props', () => {
     const { fields, uid, extras } = parseVCard(fixture('ios-contact.vcf'));
@@ -86,14 +89,14 @@ describe('vCard: real-world samples', () => {
     expect(categories).toEqual(['Kunde', 'VIP']);
     expect(fields.phones).toEqual([{ type: 'mobile', value: '+39 333 1234567' }, { type: 'fax', value: '+39 02 7654321' }]);
     expect(fields.photo?.mediaType).toBe('image/jpeg');
-    expect(extras).toEqual(['X-PHONETIC-FIRST-NAME:Dschulia', 'X-DAVDROID-UNKNOWN-PROPERTIES:dummy']);
+    expect(unmapped(extras)).toEqual(['X-PHONETIC-FIRST-NAME:Dschulia', 'X-DAVDROID-UNKNOWN-PROPERTIES:dummy']);
   });
 
   it('Thunderbird and Evolution cards', () => {
     const tb = parseVCard(fixture('thunderbird-contact.vcf'));
     expect(tb.fields).toMatchObject({ birthday: '1975-09-21', organization: 'Schmidt Bau AG', department: 'Einkauf', jobTitle: 'Einkaufsleiter' });
     expect(tb.fields.emails).toEqual([{ type: 'other', value: 'peter.schmidt@schmidt-bau.de', preferred: true }]);
-    expect(tb.extras).toEqual(['X-MOZILLA-HTML:TRUE']);
+    expect(unmapped(tb.extras)).toEqual(['X-MOZILLA-HTML:TRUE']);
     const evo = parseVCard(fixture('evolution-contact.vcf'), { categoryNames: ['Broker'] });
     expect(evo.fields).toMatchObject({ gender: 'male', category: 'Broker', tags: ['Milano'] });
     expect(evo.extras).toContain('X-EVOLUTION-FILE-AS:Rossi\\, Marco');
@@ -106,7 +109,9 @@ describe('vCard: real-world samples', () => {
     const { first, second, text } = roundTrip(name, version, ['Kunde', 'Broker']);
     expect(second.fields).toEqual(first.fields);
     expect(second.uid).toBe(first.uid);
-    expect(second.extras).toEqual(expect.arrayContaining(first.extras));
+    // The device's spellings of mapped lines come back only in a card of their own version.
+    const sameVersion = first.extras.includes(`VERSION:${version}`) || !first.extras.some((l) => l.startsWith('VERSION:'));
+    expect(second.extras).toEqual(expect.arrayContaining(sameVersion ? first.extras : unmapped(first.extras)));
     expect(expectWellFolded(text)).toBe(true);
   });
 });
