@@ -93,6 +93,11 @@ export interface OccurrenceOverride {
   location?: string;
   timing?: Timing;
   status?: AppointmentStatus;
+  /**
+   * This occurrence's own reminders, where they differ from the series' (an iCalendar override
+   * carries its own VALARMs, RFC 5545 §3.8.4.4: none at all is a difference). Absent = the series'.
+   */
+  reminders?: Reminder[];
 }
 
 export type AttendeeRole = 'required' | 'optional';

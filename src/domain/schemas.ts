@@ -85,6 +85,7 @@ const recurrenceSchema = z.object({
   exdates: z.array(recurrenceValue).max(5000).default([]),
 });
 const appointmentStatus = z.enum(APPOINTMENT_STATUSES);
+const remindersSchema = z.array(z.object({ minutesBefore: z.number().int().min(0).max(525_600) })).max(20);
 const overrideSchema = z.object({
   recurrenceId: recurrenceValue,
   cancelled: z.boolean().default(false),
@@ -93,6 +94,7 @@ const overrideSchema = z.object({
   location: text(1000).optional(),
   timing: timingSchema.optional(),
   status: appointmentStatus.optional(),
+  reminders: remindersSchema.optional(),
 });
 const role = z.enum(['required', 'optional']).default('required');
 const partstat = z.enum(['needs-action', 'accepted', 'declined', 'tentative']).default('needs-action');
@@ -116,7 +118,7 @@ export const appointmentInputSchema = z.object({
   private: z.boolean().default(false),
   organizerUserId: id.nullable().default(null),
   attendees: z.array(attendeeSchema).max(1000).default([]),
-  reminders: z.array(z.object({ minutesBefore: z.number().int().min(0).max(525_600) })).max(20).default([]),
+  reminders: remindersSchema.default([]),
   linkedContactIds: z.array(id).max(100).default([]),
 }).strict();
 export type AppointmentInput = z.input<typeof appointmentInputSchema>;
