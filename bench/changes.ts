@@ -4,6 +4,7 @@
 import { SYSTEM } from '../src/domain/authors.js';
 import { contacts, importContacts } from '../src/crm/contacts.js';
 import { chunks } from '../src/crm/context.js';
+import { draftContact } from '../src/crm/rows.js';
 import { changesSince, findCollection } from '../src/crm/syncSets.js';
 import { createUser } from '../src/crm/users.js';
 import type { DialectName } from '../src/store/db.js';
@@ -17,7 +18,7 @@ export async function changeQuery(dialect: DialectName, items: number, runs: num
   try {
     const ctx = { db: tdb.database.db, dialect, now: Date.now };
     const user = await createUser(ctx, { username: 'bench', password: 'bench-password' });
-    for (const part of chunks(benchContacts(items), 1000)) await importContacts(ctx, part, SYSTEM, user.id);
+    for (const part of chunks(benchContacts(items), 1000)) await importContacts(ctx, part.map(draftContact), SYSTEM, user.id);
     const collection = (await findCollection(ctx, user.id, 'contacts'))!;
     const edited = await contacts.findBy(ctx, { uid: `bench-contact-${Math.ceil(items / 2)}` });
     await contacts.update(ctx, edited!.id, { note: 'edited once' }, SYSTEM);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunks } from '../../src/crm/context.js';
 import { importContacts } from '../../src/crm/contacts.js';
+import { draftContact } from '../../src/crm/rows.js';
 import { createUser } from '../../src/crm/users.js';
 import { userAuthor } from '../../src/domain/authors.js';
 import { importPath } from '../../src/importexport/import.js';
@@ -20,7 +21,7 @@ const ctx = { db: database.db, dialect: database.dialect, now: Date.now };
 const user = await createUser(ctx, { username: 'alice', password: 'wonderland', displayName: 'Alice Bench' });
 const author = userAuthor(user.id, user.username);
 const started = performance.now();
-for (const part of chunks(benchContacts(nContacts), 1000)) await importContacts(ctx, part, author, user.id);
+for (const part of chunks(benchContacts(nContacts), 1000)) await importContacts(ctx, part.map(draftContact), author, user.id);
 if (nEvents > 0) {
   const dir = mkdtempSync(join(tmpdir(), 'crmsync-bench-load-'));
   try {

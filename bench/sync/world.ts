@@ -10,6 +10,7 @@ import type { CrmContext } from '../../src/crm/context.js';
 import { inTransaction } from '../../src/crm/context.js';
 import { createUser } from '../../src/crm/users.js';
 import { importContacts } from '../../src/crm/contacts.js';
+import { draftContact } from '../../src/crm/rows.js';
 import { appointments } from '../../src/crm/appointments.js';
 import { SYSTEM } from '../../src/domain/authors.js';
 import type { Unit, User } from '../../src/domain/records.js';
@@ -42,7 +43,7 @@ export async function seedContacts(crm: BenchCrm, n: number, seed = 7): Promise<
   const data = benchContacts(n, seed);
   const ids: string[] = [];
   for (let i = 0; i < data.length; i += 1000) {
-    for (const r of await importContacts(crm.ctx, data.slice(i, i + 1000), SYSTEM, crm.user.id)) ids.push(r.contact.id);
+    for (const r of await importContacts(crm.ctx, data.slice(i, i + 1000).map(draftContact), SYSTEM, crm.user.id)) ids.push(r.id);
   }
   return ids;
 }

@@ -5,13 +5,15 @@ import type { Contact, ContactKind, Id } from '../domain/records.js';
 import { invalid } from '../domain/errors.js';
 import { contactInputSchema, type ContactData, type ContactInput } from '../domain/schemas.js';
 import { contactInSet } from '../domain/scope.js';
+import type { Selectable } from 'kysely';
+import type { ContactsTable } from '../store/schema.js';
 import { chunks, inTransaction, type CrmContext } from './context.js';
 import { inListSize, insertRows } from './bulk.js';
 import { writeJournal, writeJournalMany, type NewJournalEntry } from './journal.js';
 import { reconcileContact } from './membership.js';
 import { decodeCursor, encodeCursor, type Page } from './paging.js';
 import { RecordStore, type StoredRecord } from './recordStore.js';
-import { contactToRow, rowToContact } from './rows.js';
+import { contactFields, contactToRow, rowToContact, type ContactDraft } from './rows.js';
 import { ensureCollection, recordChanges } from './syncSets.js';
 import { loadScopeUsers } from './users.js';
 
@@ -19,11 +21,6 @@ async function assertUserExists(ctx: CrmContext, userId: Id): Promise<void> {
   if (!(await loadScopeUsers(ctx, [userId])).has(userId)) {
     throw invalid(`user ${userId} does not exist`, [{ path: 'userId', message: 'no such user' }]);
   }
-}
-
-function buildContact(data: ContactData): Omit<Contact, keyof StoredRecord> {
-  const { externalId: _e, uid: _u, ...fields } = data;
-  return { ...fields, tags: [...new Set(fields.tags)] } as Omit<Contact, keyof StoredRecord>;
 }
 
 async function writeTags(ctx: CrmContext, c: Contact, replace: boolean): Promise<void> {
@@ -35,7 +32,7 @@ export const contacts = new RecordStore<Contact, typeof contactInputSchema>({
   kind: 'contact',
   table: 'contacts',
   schema: contactInputSchema,
-  build: buildContact,
+  build: contactFields,
   toRow: contactToRow as never,
   fromRow: rowToContact as never,
   referencedUsers: (c) => ({ field: 'responsibleUserId', ids: [c.responsibleUserId] }),
@@ -148,11 +145,14 @@ export async function setTickByFilter(ctx: CrmContext, f: ContactFilter, userId:
   });
 }
 
+/** What S1 needs to know of a contact to place it in a user's set. */
+type ScopeFields = Pick<Contact, 'kind' | 'tags' | 'category' | 'responsibleUserId' | 'archived'>;
+
 /**
  * Membership of many contacts for one user at once (mass tick, import): one revision bump per batch.
- * `known` holds records the caller already has in memory (import), so they are not read back.
+ * `known` holds what the caller already has in memory (import), so those contacts are not read back.
  */
-async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: readonly Id[], ticked: boolean, known?: ReadonlyMap<Id, Contact>): Promise<void> {
+async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: readonly Id[], ticked: boolean, known?: ReadonlyMap<Id, ScopeFields>): Promise<void> {
   if (contactIds.length === 0) return;
   const collection = await ensureCollection(ctx, userId, 'contacts');
   if (!ticked) {
@@ -164,66 +164,71 @@ async function reconcileTickedBatch(ctx: CrmContext, userId: Id, contactIds: rea
     await recordChanges(ctx, collection.id, [...members].map((itemId) => ({ itemId, op: 'remove' as const })));
     return;
   }
-  const unknown = known ? [...new Set(contactIds)].filter((id) => !known.has(id)) : contactIds;
-  const loaded = unknown.length > 0 ? await contacts.getMany(ctx, unknown) : [];
-  const records = known ? [...new Set(contactIds)].flatMap((id) => { const c = known.get(id); return c ? [c] : []; }).concat(loaded) : loaded;
+  const ids = [...new Set(contactIds)];
+  const records = new Map<Id, ScopeFields>();
+  const unknown: Id[] = [];
+  for (const id of ids) {
+    const c = known?.get(id);
+    if (c) records.set(id, c);
+    else unknown.push(id);
+  }
+  if (unknown.length > 0) for (const c of await contacts.getMany(ctx, unknown)) records.set(c.id, c);
   const responsible = new Set<Id>();
-  for (const c of records) if (c.responsibleUserId) responsible.add(c.responsibleUserId);
+  for (const c of records.values()) if (c.responsibleUserId) responsible.add(c.responsibleUserId);
   const users = await loadScopeUsers(ctx, [userId, ...responsible]);
   const user = users.get(userId);
   if (!user) return;
   const departmentOf = (id: Id) => users.get(id)?.departmentId ?? null;
-  const entering = records.filter((c) => contactInSet(user, c, true, departmentOf)).map((c) => ({ itemId: c.id, op: 'upsert' as const }));
-  await recordChanges(ctx, collection.id, entering);
+  const entering = ids.filter((id) => { const c = records.get(id); return c !== undefined && contactInSet(user, c, true, departmentOf); });
+  await recordChanges(ctx, collection.id, entering.map((itemId) => ({ itemId, op: 'upsert' as const })));
 }
 
-export interface ImportedContact { contact: Contact; matched: boolean }
+export interface ImportedContact { id: Id; matched: boolean }
 
-/** The journal's JSON of a new contact, built from its row's `data` JSON instead of serialising it again. */
-function contactJson(c: Contact, dataJson: string): string {
+/** The journal's JSON of a new contact: its columns, then its row's `data` JSON (not serialised twice). */
+function newContactJson(row: Selectable<ContactsTable>, d: ContactDraft): string {
   const columns = JSON.stringify({
-    id: c.id, externalId: c.externalId, uid: c.uid, kind: c.kind, category: c.category, responsibleUserId: c.responsibleUserId,
-    archived: c.archived, createdAt: c.createdAt, updatedAt: c.updatedAt, version: c.version,
+    id: row.id, externalId: row.external_id, uid: row.uid, kind: d.kind, category: d.category, responsibleUserId: d.responsibleUserId,
+    archived: d.archived, createdAt: row.created_at, updatedAt: row.updated_at, version: row.version,
   });
-  return dataJson === '{}' ? columns : `${columns.slice(0, -1)},${dataJson.slice(1)}`;
+  return d.dataJson === '{}' ? columns : `${columns.slice(0, -1)},${d.dataJson.slice(1)}`;
 }
 
-/**
- * Bulk create-or-match for file import and external CRMs: an entry whose UID (or external id)
- * is already in the CRM is matched, not duplicated (issue 2 item 7, M1). One transaction per call;
- * callers feed batches. Rows, journal entries, ticks and the user's change log are written in
- * bulk (src/crm/bulk.ts); the records are kept in memory, never read back.
- */
-export async function importContacts(ctx: CrmContext, inputs: readonly ContactData[], author: Author, tickUserId: Id | null): Promise<ImportedContact[]> {
+export async function importContacts(ctx: CrmContext, drafts: readonly ContactDraft[], author: Author, tickUserId: Id | null): Promise<ImportedContact[]> {
   return inTransaction(ctx, async (tx) => {
     const now = tx.now();
-    const uids = [...new Set(inputs.flatMap((d) => (d.uid ? [d.uid] : [])))];
-    const existing = new Map<string, Contact>();
+    const uids = [...new Set(drafts.flatMap((d) => (d.uid !== null ? [d.uid] : [])))];
+    /** UID → id of the contact it names, in the CRM or earlier in this call (a file naming one UID twice yields one contact). */
+    const existing = new Map<string, Id>();
     /** Contacts that were in the CRM before this call: only these can already carry the tick. */
     const stored: Id[] = [];
     for (const part of chunks(uids, inListSize(tx))) {
-      const rows = await tx.db.selectFrom('contacts').selectAll().where('uid', 'in', part).execute();
+      const rows = await tx.db.selectFrom('contacts').select(['id', 'uid']).where('uid', 'in', part).execute();
       for (const r of rows) {
-        const c = rowToContact(r);
-        existing.set(r.uid, c);
-        stored.push(c.id);
+        existing.set(r.uid, r.id);
+        stored.push(r.id);
       }
     }
     const out: ImportedContact[] = [];
-    const rows: ReturnType<typeof contactToRow>[] = [];
+    /** What S1 needs to place each contact in the user's set, without reading it back. */
+    const scopeOf = new Map<Id, Pick<Contact, 'kind' | 'tags' | 'category' | 'responsibleUserId' | 'archived'>>();
+    const rows: Selectable<ContactsTable>[] = [];
     const journal: NewJournalEntry[] = [];
     const tags: { contact_id: Id; tag: string }[] = [];
-    for (const data of inputs) {
-      const found = data.uid ? existing.get(data.uid) : undefined;
-      if (found) { out.push({ contact: found, matched: true }); continue; }
+    for (const d of drafts) {
+      const found = d.uid !== null ? existing.get(d.uid) : undefined;
+      if (found !== undefined) { out.push({ id: found, matched: true }); continue; }
       const id = newId();
-      const contact = { ...buildContact(data), id, uid: data.uid ?? id, externalId: data.externalId ?? null, createdAt: now, updatedAt: now, version: 1 } as Contact;
-      existing.set(contact.uid, contact); // a file naming one UID twice yields one contact
-      const row = contactToRow(contact);
+      const row: Selectable<ContactsTable> = {
+        id, external_id: d.externalId, uid: d.uid ?? id, kind: d.kind, category: d.category, responsible_user_id: d.responsibleUserId,
+        archived: d.archived ? 1 : 0, display_name: d.displayName, data: d.dataJson, created_at: now, updated_at: now, version: 1,
+      };
+      existing.set(row.uid, id);
       rows.push(row);
-      for (const tag of contact.tags) tags.push({ contact_id: id, tag });
-      journal.push({ author, recordKind: 'contact', recordId: id, action: 'create', before: null, after: contact, afterJson: contactJson(contact, row.data) });
-      out.push({ contact, matched: false });
+      scopeOf.set(id, d);
+      for (const tag of d.tags) tags.push({ contact_id: id, tag });
+      journal.push({ author, recordKind: 'contact', recordId: id, action: 'create', before: null, afterJson: newContactJson(row, d) });
+      out.push({ id, matched: false });
     }
     await insertRows(tx, 'contacts', rows);
     await insertRows(tx, 'contact_tags', tags);
@@ -234,12 +239,10 @@ export async function importContacts(ctx: CrmContext, inputs: readonly ContactDa
         const ticked = await tx.db.selectFrom('contact_ticks').select('contact_id').where('user_id', '=', tickUserId).where('contact_id', 'in', part).execute();
         for (const r of ticked) already.add(r.contact_id);
       }
-      const byId = new Map<Id, Contact>();
-      for (const o of out) if (!already.has(o.contact.id)) byId.set(o.contact.id, o.contact);
-      const toTick = [...byId.keys()];
+      const toTick = [...new Set(out.map((o) => o.id))].filter((id) => !already.has(id));
       await insertRows(tx, 'contact_ticks', toTick.map((id) => ({ contact_id: id, user_id: tickUserId, created_at: now })));
       await writeJournalMany(tx, toTick.map((id) => ({ author, recordKind: 'tick' as const, recordId: id, subjectUserId: tickUserId, action: 'tick' as const, before: { ticked: false }, after: { ticked: true } })));
-      await reconcileTickedBatch(tx, tickUserId, toTick, true, byId);
+      await reconcileTickedBatch(tx, tickUserId, toTick, true, scopeOf);
     }
     return out;
   });

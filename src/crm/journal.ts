@@ -24,21 +24,21 @@ export interface JournalEntry {
   undoneBy: number | null;
 }
 
-export interface NewJournalEntry {
+interface NewJournalEntryBase {
   author: Author;
   recordKind: JournalRecordKind;
   recordId: string;
   subjectUserId?: string | null;
   action: JournalAction;
   before: unknown;
-  after: unknown;
   undoOf?: number | null;
-  /**
-   * `after` already serialised as JSON (bulk imports build it from the row's JSON so a record is
-   * not serialised twice); must equal JSON.stringify(after) up to key order.
-   */
-  afterJson?: string;
 }
+
+/**
+ * `after` as a value, or already serialised as `afterJson` (bulk imports build it from the row's
+ * JSON so a record is not serialised twice).
+ */
+export type NewJournalEntry = NewJournalEntryBase & ({ after: unknown; afterJson?: never } | { after?: never; afterJson: string });
 
 function toRow(ctx: CrmContext, e: NewJournalEntry) {
   return {

@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Author } from '../domain/authors.js';
 import { conflict } from '../domain/errors.js';
 import type { Id } from '../domain/records.js';
-import { contactInputSchema, type ContactData } from '../domain/schemas.js';
+import { contactInputSchema } from '../domain/schemas.js';
 import { appointments } from '../crm/appointments.js';
 import { importContacts } from '../crm/contacts.js';
 import { inTransaction, type CrmContext } from '../crm/context.js';
 import { createGroup, setGroupMember } from '../crm/groups.js';
-import { contactDisplayName } from '../crm/rows.js';
+import { draftContact, type ContactDraft } from '../crm/rows.js';
 import { tasks } from '../crm/tasks.js';
 import { createDepartment, createUser, findUserByName } from '../crm/users.js';
 import { addDaysIso } from '../formats/tz.js';
@@ -81,8 +81,8 @@ export async function seedDemo(ctx: CrmContext, opts: DemoOptions = {}): Promise
   }
 
   const uidPrefix = `demo-${seed}`;
-  const data: ContactData[] = [];
-  for (let i = 1; i <= DEMO_COUNTS.contacts; i++) data.push(contactInputSchema.parse(generateContact(rng, `${uidPrefix}-contact-${i}`, users)));
+  const data: ContactDraft[] = [];
+  for (let i = 1; i <= DEMO_COUNTS.contacts; i++) data.push(draftContact(contactInputSchema.parse(generateContact(rng, `${uidPrefix}-contact-${i}`, users))));
   const created = await importContacts(ctx, data, DEMO_AUTHOR, null);
   progress.advance(data.length);
   // S1: each user ticks the contacts they are responsible for and a few of their colleagues'.
@@ -93,7 +93,7 @@ export async function seedDemo(ctx: CrmContext, opts: DemoOptions = {}): Promise
     ticks += mine.length;
   }
 
-  const people: DemoPeople = { users, groups, contacts: created.map((c) => ({ id: c.contact.id, name: contactDisplayName(c.contact) })) };
+  const people: DemoPeople = { users, groups, contacts: created.map((c, i) => ({ id: c.id, name: data[i]!.displayName })) };
   const appointmentInputs = generateAppointments(rng, people, anchor, uidPrefix);
   await inTransaction(ctx, async (tx) => {
     for (const a of appointmentInputs) {

@@ -1,7 +1,9 @@
-// The CPU half of a vCard import (issue 2 items 7 and 10): parse one piece of a file and validate
-// every card with the REST API's schema. Pure (no database), so it runs on the main thread for
-// small files and in the parse workers (parseWorker.ts) for big ones with the same result.
-import { contactInputSchema, type ContactData } from '../domain/schemas.js';
+// The CPU half of a vCard import (issue 2 items 7 and 10): parse one piece of a file, validate
+// every card with the REST API's schema and draft its row (draftContact). Pure (no database), so
+// it runs on the main thread for small files and in the parse workers (parseWorker.ts) for big
+// ones with the same result.
+import { draftContact, type ContactDraft } from '../crm/rows.js';
+import { contactInputSchema } from '../domain/schemas.js';
 import { splitVCards } from '../formats/vcard.js';
 import { CONTACT_CATEGORIES } from './categories.js';
 import { issueText } from './validation.js';
@@ -11,7 +13,7 @@ export interface PieceFailure { index: number; line: number; message: string }
 
 export interface ParsedPiece {
   /** Valid contacts in card order. */
-  contacts: ContactData[];
+  contacts: ContactDraft[];
   /** Parse errors first, then validation errors (the order the single-threaded import always reported). */
   failures: PieceFailure[];
   /** Cards seen (valid or not), for progress. */
@@ -21,10 +23,10 @@ export interface ParsedPiece {
 export function parseVCardPiece(text: string): ParsedPiece {
   const { entries, errors } = splitVCards(text, { categoryNames: CONTACT_CATEGORIES });
   const failures: PieceFailure[] = errors.map((e) => ({ index: e.index, line: e.line, message: e.message }));
-  const contacts: ContactData[] = [];
+  const contacts: ContactDraft[] = [];
   for (const e of entries) {
     const parsed = contactInputSchema.safeParse({ ...e.card.fields, ...(e.card.uid ? { uid: e.card.uid } : {}) });
-    if (parsed.success) contacts.push(parsed.data);
+    if (parsed.success) contacts.push(draftContact(parsed.data));
     else failures.push({ index: e.index, line: e.line, message: issueText('contact', parsed.error.issues) });
   }
   return { contacts, failures, entries: entries.length + errors.length };

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCrm, dialects, type TestCrm } from '../helpers/databases.js';
 import { createUser } from '../../src/crm/users.js';
-import { contacts, importContacts, tickedUserIds } from '../../src/crm/contacts.js';
+import { contacts, importContacts, listContacts, tickedUserIds } from '../../src/crm/contacts.js';
 import { appointments, importAppointments } from '../../src/crm/appointments.js';
 import { inTransaction } from '../../src/crm/context.js';
 import { createGroup, setGroupMember } from '../../src/crm/groups.js';
@@ -11,7 +11,8 @@ import { listJournal } from '../../src/crm/journal.js';
 import { changesSince, findCollection, listMembers } from '../../src/crm/syncSets.js';
 import { SYSTEM } from '../../src/domain/authors.js';
 import { appointmentInputSchema, contactInputSchema } from '../../src/domain/schemas.js';
-import type { User } from '../../src/domain/records.js';
+import type { Contact, User } from '../../src/domain/records.js';
+import { draftContact } from '../../src/crm/rows.js';
 
 const DIALECTS = await dialects();
 const HOUR = 3_600_000;
@@ -34,28 +35,48 @@ describe.each(DIALECTS)('bulk import on %s', (dialect) => {
       { kind: 'company' as const, organization: 'Rossi S.r.l.', uid: 'c-2' },
       { givenName: 'Eva again', uid: 'c-1' },
       { givenName: 'No UID' },
-    ].map((x) => contactInputSchema.parse(x));
+    ].map((x) => draftContact(contactInputSchema.parse(x)));
     const result = await importContacts(t.ctx, data, SYSTEM, alice.id);
     expect(result.map((r) => r.matched)).toEqual([false, false, true, false]);
-    expect(result[2]!.contact.id).toBe(result[0]!.contact.id);
+    expect(result[2]!.id).toBe(result[0]!.id);
+    const stored = new Map<string, Contact>();
     for (const r of result) {
-      expect(await contacts.get(t.ctx, r.contact.id)).toEqual(r.contact);
-      expect(await tickedUserIds(t.ctx, r.contact.id)).toEqual([alice.id]);
+      stored.set(r.id, (await contacts.get(t.ctx, r.id))!);
+      expect(await tickedUserIds(t.ctx, r.id)).toEqual([alice.id]);
     }
-    expect(result[0]!.contact.tags).toEqual(['vip', 'lead']);
+    const eva = stored.get(result[0]!.id)!;
+    expect(eva).toMatchObject({ uid: 'c-1', givenName: 'Eva', familyName: 'Roth', tags: ['vip', 'lead'], version: 1, archived: false });
+    expect(eva.phones).toEqual([{ type: 'mobile', value: '+49 170 1' }]);
+    expect(stored.get(result[1]!.id)).toMatchObject({ kind: 'company', organization: 'Rossi S.r.l.' });
+    expect(stored.get(result[3]!.id)!.uid).toBe(result[3]!.id);
     const journal = await listJournal(t.ctx, { limit: 100 });
     const created = journal.filter((j) => j.action === 'create');
     expect(created).toHaveLength(3);
-    for (const j of created) expect(j.after).toEqual(result.find((r) => r.contact.id === j.recordId)!.contact);
+    for (const j of created) expect(j.after).toEqual(stored.get(j.recordId));
     expect(journal.filter((j) => j.action === 'tick')).toHaveLength(3);
     const collection = (await findCollection(t.ctx, alice.id, 'contacts'))!;
-    expect((await listMembers(t.ctx, collection.id)).map((m) => m.itemId).sort()).toEqual([...new Set(result.map((r) => r.contact.id))].sort());
+    expect((await listMembers(t.ctx, collection.id)).map((m) => m.itemId).sort()).toEqual([...new Set(result.map((r) => r.id))].sort());
     const changes = await changesSince(t.ctx, collection.id, 0);
     expect(changes.changes).toHaveLength(3);
   });
 
+  it('contacts: an imported contact reads back the same as one created through the API path', async () => {
+    const input = {
+      kind: 'person' as const, prefix: 'Dr.', givenName: 'Eva', familyName: 'Roth', organization: 'Roth GmbH', jobTitle: 'CEO',
+      birthday: '--04-12', tags: ['b', 'a', 'b'], category: 'customer', note: 'multi\nline "quoted"',
+      emails: [{ type: 'business' as const, value: 'eva@roth.example', preferred: true }], phones: [{ type: 'fax' as const, value: '+49 30 1' }],
+      addresses: [{ type: 'business' as const, street: 'Hauptstr. 1', locality: 'Berlin', postalCode: '10115', country: 'DE' }],
+    };
+    const [imported] = await importContacts(t.ctx, [draftContact(contactInputSchema.parse({ ...input, uid: 'same-1' }))], SYSTEM, null);
+    const created = await contacts.create(t.ctx, { ...input, uid: 'same-2' }, SYSTEM);
+    const strip = ({ id: _i, uid: _u, createdAt: _c, updatedAt: _up, ...rest }: Contact) => rest;
+    expect(strip((await contacts.get(t.ctx, imported!.id))!)).toEqual(strip(created));
+    const listed = await listContacts(t.ctx, { q: 'roth' }, { limit: 10 });
+    expect(listed.items.map((c) => c.uid).sort()).toEqual(['same-1', 'same-2']);
+  });
+
   it('contacts: a second import matches, ticks only what is not ticked yet, for another user too', async () => {
-    const data = [{ givenName: 'Eva', uid: 'c-1' }, { givenName: 'Nils', uid: 'c-2' }].map((x) => contactInputSchema.parse(x));
+    const data = [{ givenName: 'Eva', uid: 'c-1' }, { givenName: 'Nils', uid: 'c-2' }].map((x) => draftContact(contactInputSchema.parse(x)));
     await importContacts(t.ctx, data.slice(0, 1), SYSTEM, alice.id);
     const again = await importContacts(t.ctx, data, SYSTEM, alice.id);
     expect(again.map((r) => r.matched)).toEqual([true, false]);
@@ -68,7 +89,7 @@ describe.each(DIALECTS)('bulk import on %s', (dialect) => {
   });
 
   it('contacts: everything is written in the caller\'s transaction, and rolled back with it', async () => {
-    const data = [{ givenName: 'Eva', uid: 'c-1', tags: ['x'] }].map((x) => contactInputSchema.parse(x));
+    const data = [{ givenName: 'Eva', uid: 'c-1', tags: ['x'] }].map((x) => draftContact(contactInputSchema.parse(x)));
     await expect(inTransaction(t.ctx, async (tx) => {
       await importContacts(tx, data, SYSTEM, alice.id);
       throw new Error('boom');

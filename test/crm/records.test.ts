@@ -11,6 +11,7 @@ import { undoJournalEntry } from '../../src/crm/undo.js';
 import { CrmError } from '../../src/domain/errors.js';
 import { SYSTEM, type Author } from '../../src/domain/authors.js';
 import { contactInputSchema } from '../../src/domain/schemas.js';
+import { draftContact } from '../../src/crm/rows.js';
 import type { User } from '../../src/domain/records.js';
 
 const DIALECTS = await dialects();
@@ -133,7 +134,7 @@ describe.each(DIALECTS)('records on %s', (dialect) => {
 
   it('import matches an existing UID instead of duplicating, and ticks for the user', async () => {
     const data = [{ givenName: 'Eva', uid: 'u-1' }, { givenName: 'Nils', uid: 'u-2' }, { givenName: 'Eva again', uid: 'u-1' }]
-      .map((x) => contactInputSchema.parse(x));
+      .map((x) => draftContact(contactInputSchema.parse(x)));
     const first = await importContacts(t.ctx, data, SYSTEM, alice.id);
     expect(first.map((r) => r.matched)).toEqual([false, false, true]);
     const second = await importContacts(t.ctx, data, SYSTEM, alice.id);

@@ -16,6 +16,7 @@ import { SYSTEM } from '../../../src/domain/authors.js';
 import type { CrmContext } from '../../../src/crm/context.js';
 import { createUser } from '../../../src/crm/users.js';
 import { createContact, importContacts } from '../../../src/crm/contacts.js';
+import { draftContact } from '../../../src/crm/rows.js';
 import { createKeyring } from '../../../src/security/keyring.js';
 import { contactInputSchema } from '../../../src/domain/schemas.js';
 import { createCalDavConnector } from '../../../src/connectors/caldav/index.js';
@@ -169,10 +170,10 @@ describe.skipIf(!peerAvailable('radicale'))('sync engine faults against a real R
       const channelId = (await listChannels(ctx, { userId: alice.id })).find((c) => c.unit === 'contacts')!.id;
       await updateChannel(ctx, channelId, { batchSize: 20 });
       const N = 300;
-      const imported = await importContacts(ctx, Array.from({ length: N }, (_, i) => contactInputSchema.parse({
+      const imported = await importContacts(ctx, Array.from({ length: N }, (_, i) => draftContact(contactInputSchema.parse({
         givenName: `K${i}`, familyName: 'Killtest', emails: [{ type: 'private', value: `k${i}@example.com` }],
-      })), SYSTEM, alice.id);
-      const ids = imported.map((c) => c.contact.id);
+      }))), SYSTEM, alice.id);
+      const ids = imported.map((c) => c.id);
 
       const script = fileURLToPath(new URL('./child-run.ts', import.meta.url));
       const child = spawn(process.execPath, ['--import', 'tsx', script, tdb.url, channelId], {
