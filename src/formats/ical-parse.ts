@@ -52,6 +52,12 @@ export interface CalendarExtras {
   alarms?: Record<string, string[]>;
   /** The same for each override VEVENT, by its recurrenceId. */
   overrideAlarms?: Record<string, Record<string, string[]>>;
+  /**
+   * VTODO only: the IANA zone of DTSTART and DUE where the device wrote them with a TZID. A task's
+   * start and due are instants in the CRM; rendering writes them in this zone again (with its
+   * VTIMEZONE), so the device's wall-clock time and zone survive.
+   */
+  timeZones?: Partial<Record<'DTSTART' | 'DUE', string>>;
 }
 
 export type ParsedCalendarObject =
@@ -90,8 +96,10 @@ export function readObject(
   }
   if (first.name === 'VTODO') {
     if (items.length > 1) throw new FormatError('malformed', 'more than one VTODO with the same UID', items[1]!.line);
-    const { fields, extras } = readTodo(first, defaultZone);
-    return { kind: 'task', uid, fields, extras: { calendar: calendarExtras, component: extras, overrides: {} } };
+    const { fields, extras, timeZones } = readTodo(first, defaultZone);
+    const all: CalendarExtras = { calendar: calendarExtras, component: extras, overrides: {} };
+    if (timeZones) all.timeZones = timeZones;
+    return { kind: 'task', uid, fields, extras: all };
   }
   return readEvents(uid, items, defaultZone, calendarExtras);
 }
@@ -174,8 +182,10 @@ function readEvents(uid: string, events: readonly RawComponent[], defaultZone: s
       cancelled.push(o.recurrenceId);
       continue;
     }
-    fields.overrides.push(o);
     const alarms = readAlarms(e);
+    // An override is the whole occurrence (RFC 5545 §3.8.4.4): its VALARMs, or none, are its own.
+    if (!sameReminders(alarms.reminders, fields.reminders)) o.reminders = alarms.reminders;
+    fields.overrides.push(o);
     extras.overrides[o.recurrenceId] = extrasOf(e, EVENT_KNOWN, alarms.mapped);
     if (Object.keys(alarms.originals).length > 0) (extras.overrideAlarms ??= {})[o.recurrenceId] = alarms.originals;
   }
@@ -282,6 +292,11 @@ function readAlarms(c: RawComponent): { reminders: Reminder[]; mapped: Set<RawCo
   return { reminders, mapped, originals };
 }
 
+function sameReminders(a: readonly Reminder[], b: readonly Reminder[]): boolean {
+  const minutes = (rs: readonly Reminder[]) => rs.map((r) => r.minutesBefore).sort((x, y) => x - y).join(',');
+  return a.length === b.length && minutes(a) === minutes(b);
+}
+
 function readParty(cl: ContentLine): RawOrganizer {
   const prop = decode(cl, 'icalendar');
   const uri = rawValue(cl.raw).trim();
@@ -304,7 +319,7 @@ function readAttendee(cl: ContentLine): RawAttendee {
 
 // ---- VTODO
 
-function readTodo(c: RawComponent, defaultZone: string): { fields: TaskFields; extras: string[] } {
+function readTodo(c: RawComponent, defaultZone: string): { fields: TaskFields; extras: string[]; timeZones?: CalendarExtras['timeZones'] } {
   const time = (name: string) => {
     const cl = one(c, name);
     return cl ? readTimes(cl)[0]! : null;
@@ -327,7 +342,12 @@ function readTodo(c: RawComponent, defaultZone: string): { fields: TaskFields; e
     completedAt: completed ? epochOf(completed, defaultZone) : null,
   };
   if (start?.dateOnly || due?.dateOnly) fields.dateOnly = true;
-  return { fields, extras: extrasOf(c, TODO_KNOWN, new Set()) };
+  const timeZones: NonNullable<CalendarExtras['timeZones']> = {};
+  for (const [name, v] of [['DTSTART', start], ['DUE', due]] as const) {
+    if (v && !v.dateOnly && v.zone !== 'utc' && v.zone !== 'floating') timeZones[name] = v.zone;
+  }
+  const out = { fields, extras: extrasOf(c, TODO_KNOWN, new Set()) };
+  return Object.keys(timeZones).length > 0 ? { ...out, timeZones } : out;
 }
 
 function todoStatus(cl: ContentLine | null): TaskStatus {

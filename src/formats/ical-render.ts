@@ -2,7 +2,7 @@
 // Deterministic: DTSTAMP, CREATED and LAST-MODIFIED come from the record, so the same record gives
 // the same bytes (ETags). Field table: docs/mapping.md.
 import { tzlib_get_ical_block } from 'timezones-ical-library';
-import type { Appointment, AppointmentStatus, Attendee, Id, OccurrenceOverride, Task, Timing } from '../domain/records.js';
+import type { Appointment, AppointmentStatus, Attendee, Id, OccurrenceOverride, Reminder, Task, Timing } from '../domain/records.js';
 import { escapeText, formatLine, headOf, paramValue, PRODID, serialize, type Params } from './contentline.js';
 import type { CalendarExtras } from './ical-parse.js';
 import { timingAt } from './timing.js';
@@ -149,7 +149,7 @@ export function renderAppointment(appt: Appointment, ctx: AppointmentRenderConte
   if (appt.recurrence?.rrule) w.add('RRULE', appt.recurrence.rrule);
   for (const k of [...new Set(appt.recurrence?.rdates ?? [])].sort()) w.key('RDATE', k, appt.timing);
   for (const k of [...exdates].sort()) w.key('EXDATE', k, appt.timing);
-  eventBody(w, appt, appt, people, extras.component, extras.alarms);
+  eventBody(w, appt, appt.reminders, people, extras.component, extras.alarms);
   w.add('END', 'VEVENT');
 
   const overrides = appt.overrides.filter((o) => !o.cancelled && !exdates.has(o.recurrenceId))
@@ -162,30 +162,34 @@ export function renderAppointment(appt: Appointment, ctx: AppointmentRenderConte
     w.stamps(appt);
     w.key('RECURRENCE-ID', o.recurrenceId, appt.timing);
     w.timing(timing);
-    eventBody(w, appt, overridden(appt, o), people, extras.overrides[o.recurrenceId] ?? [], extras.overrideAlarms?.[o.recurrenceId]);
+    eventBody(w, overridden(appt, o), o.reminders ?? appt.reminders, people, extras.overrides[o.recurrenceId] ?? [], extras.overrideAlarms?.[o.recurrenceId]);
     w.add('END', 'VEVENT');
   }
   return w.document(extras.calendar);
 }
 
-type EventText = Pick<Appointment, 'title' | 'note' | 'location' | 'status'>;
+type EventText = Pick<Appointment, 'title' | 'note' | 'location' | 'status' | 'private'>;
 
 function overridden(appt: Appointment, o: OccurrenceOverride): EventText {
   return {
     title: o.title ?? appt.title, note: o.note ?? appt.note, location: o.location ?? appt.location, status: o.status ?? appt.status,
+    private: appt.private,
   };
 }
 
-function eventBody(w: CalendarWriter, appt: Appointment, t: EventText, people: readonly string[], extras: readonly string[], alarms: Readonly<Record<string, string[]>> = {}): void {
+function eventBody(
+  w: CalendarWriter, t: EventText, reminders: readonly Reminder[], people: readonly string[], extras: readonly string[],
+  alarms: Readonly<Record<string, string[]>> = {},
+): void {
   w.text('SUMMARY', t.title);
   if (t.note) w.text('DESCRIPTION', t.note);
   if (t.location) w.text('LOCATION', t.location);
   w.add('STATUS', STATUS[t.status]);
-  if (appt.private) w.add('CLASS', 'PRIVATE'); // S4
+  if (t.private) w.add('CLASS', 'PRIVATE'); // S4
   w.out.push(...people);
   const originalAlarms = new Map(Object.entries(alarms));
   w.extrasAndChildren(extras, () => {
-    for (const r of appt.reminders) {
+    for (const r of reminders) {
       const original = originalAlarms.get(String(r.minutesBefore));
       if (original) {
         originalAlarms.delete(String(r.minutesBefore)); // once: a second reminder at that time is written anew
@@ -257,9 +261,11 @@ const TODO_STATUS = { 'needs-action': 'NEEDS-ACTION', 'in-process': 'IN-PROCESS'
 export function renderTask(task: Task, ctx: { extras?: CalendarExtras } = {}): string {
   const w = new CalendarWriter();
   const extras = ctx.extras ?? { calendar: [], component: [], overrides: {} };
-  const time = (name: string, epoch: number | null) => {
+  const time = (name: 'DTSTART' | 'DUE', epoch: number | null) => {
     if (epoch === null) return;
+    const zone = extras.timeZones?.[name];
     if (task.dateOnly) w.add(name, new Date(epoch).toISOString().slice(0, 10).replace(/-/g, ''), [['VALUE', 'DATE']]);
+    else if (zone) w.instant(name, epoch, zone); // the device's zone (CalendarExtras.timeZones)
     else w.utc(name, epoch);
   };
   w.add('BEGIN', 'VTODO');

@@ -178,7 +178,7 @@ describe('iCalendar: tasks', () => {
       percentComplete: 40, completedAt: null,
     });
     const text = renderTask(taskOf(p.fields, p.uid), { extras: p.extras });
-    expect(unfolded(text)).toEqual(expect.arrayContaining(['PRIORITY:1', 'PERCENT-COMPLETE:40', 'STATUS:IN-PROCESS', 'DUE:20260123T160000Z']));
+    expect(unfolded(text)).toEqual(expect.arrayContaining(['PRIORITY:1', 'PERCENT-COMPLETE:40', 'STATUS:IN-PROCESS', 'DUE;TZID=Europe/Rome:20260123T170000']));
     expect(unfolded(text)).toContain('X-EVOLUTION-CALDAV-HREF:/dav/calendars/marco/tasks/20260114T093000Z-4321.ics');
     expect(parseCalendarObject(text)).toEqual(p);
   });

@@ -2,8 +2,7 @@
 // ways with local directories, round-tripping the real-world corpus in test/fixtures/clients/
 // (iOS/macOS, Thunderbird, Outlook via CalDav Synchronizer, DAVx5, Evolution). After the upload
 // and a second sync, each local file must equal what was uploaded under the normalisation of
-// ./normalize.ts; what crmsync still loses is pinned below, item by item, with the module that
-// loses it — a new loss fails, and so does a fixed one (until it is unpinned).
+// ./normalize.ts (plus what the server adds on purpose, serverNormal below); any loss fails.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,24 +54,6 @@ function normalDiffs(uploaded: string, returned: string, kind: 'vcard' | 'ical')
   const prep = (t: string) => (kind === 'vcard' ? orgFix(t) : unusedZones(t));
   return differences(prep(uploaded), prep(returned), kind).filter((d) => !serverNormal(d));
 }
-
-/**
- * Losses crmsync still has, pinned per corpus file. All are in src/formats (the vCard and
- * iCalendar mappings), outside the DAV server: see the report of issue 3 item 8.
- */
-const KNOWN_LOSSES: Record<string, string[]> = {
-  'calendar/davx5-monthly.ics': [
-    'VCALENDAR/VEVENT/VALARM: 0 uploaded, 1 returned', // the exception inherits the series' reminder
-  ],
-  'tasks/evolution-todo.ics': [
-    // a task's start and due are instants without a zone in the model: same instant, zone lost
-    'VCALENDAR/VTIMEZONE: 1 uploaded, 0 returned',
-    'VCALENDAR/VTODO: lost   DTSTART;TZID=Europe/Rome:20261201T090000',
-    'VCALENDAR/VTODO: lost   DUE;TZID=Europe/Rome:20261204T170000',
-    'VCALENDAR/VTODO: added  DTSTART:20261201T080000Z',
-    'VCALENDAR/VTODO: added  DUE:20261204T160000Z',
-  ],
-};
 
 function runVdirsyncer(dir: string, args: string[], input = ''): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -152,16 +133,15 @@ describe.skipIf(!available)('vdirsyncer against crmsync', () => {
 
   for (const u of UNITS) {
     for (const f of readdirSync(join(CORPUS, u.corpus))) {
-      it(`round-trips ${u.corpus}/${f} without loss (beyond the pinned known losses)`, () => {
+      it(`round-trips ${u.corpus}/${f} without loss`, () => {
         const uploaded = readFileSync(join(CORPUS, u.corpus, f), 'utf8');
-        const known = KNOWN_LOSSES[`${u.corpus}/${f}`] ?? [];
         // What the server serves (vdirsyncer leaves a local file alone when its own hash, which
         // ignores PRODID, DTSTAMP and the like, says nothing changed — so check the server too).
         const served = servedByUid.get(uidOf(uploaded));
         expect(served, 'the server serves the uploaded item').toBeDefined();
-        expect(normalDiffs(uploaded, served!, u.kind)).toEqual(known);
+        expect(normalDiffs(uploaded, served!, u.kind)).toEqual([]);
         // And what the device holds after the second sync.
-        expect(normalDiffs(uploaded, readFileSync(local(u.local, f), 'utf8'), u.kind)).toEqual(known);
+        expect(normalDiffs(uploaded, readFileSync(local(u.local, f), 'utf8'), u.kind)).toEqual([]);
       });
     }
   }
