@@ -18,6 +18,10 @@
 //   them, so they are small statements on its `job` table (schema version 24 = pg-boss 10).
 // Handler outcomes (continue / reschedule / fail with the caller's backoff) become a new queued
 // job; pg-boss's own retries are only used for runs cut off by a crash.
+// A completed job's output (pg-boss keeps completed jobs, then archives them) names the worker
+// process that ran it, how it ended and when it held the key: how an operator sees which worker
+// did what, and how the scale-out test shows the work shared with no key run twice at once.
+import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import pg from 'pg';
 import { startWorker, type Claim, type Worker } from './worker.js';
@@ -36,6 +40,17 @@ export interface PgBossQueueOptions extends QueueTuning {
   readonly crashRetries?: number;
   /** When a fetched job's key is busy elsewhere, it is queued again this much later (default 1 s). */
   readonly deferMs?: number;
+}
+
+/** What a completed job's output says (pg-boss `output` column). */
+export interface JobReport {
+  /** host:pid of the worker process. */
+  readonly worker: string;
+  /** The handler's outcome; `handed-back` when the key was running elsewhere and the job was queued again. */
+  readonly outcome: JobOutcome['kind'] | 'handed-back';
+  /** Epoch ms while this worker held the key's lock (absent for `handed-back`). */
+  readonly heldFrom?: number;
+  readonly heldUntil?: number;
 }
 
 /** What pg-boss stores as a job's data. */
@@ -105,6 +120,8 @@ export function createPgBossQueue<M extends JobMapOf<M>>(opts: PgBossQueueOption
   };
   let worker: Worker | null = null;
   let lockPool: pg.Pool | null = null;
+  const workerName = `${hostname()}:${process.pid}`;
+  const complete = (name: string, id: string, report: JobReport) => boss.complete(name, id, report);
 
   async function enqueueEnvelope(name: string, key: string, data: Envelope, runAt: number): Promise<EnqueueResult> {
     await ensureQueue(name);
@@ -153,10 +170,11 @@ export function createPgBossQueue<M extends JobMapOf<M>>(opts: PgBossQueueOption
   /** The key runs elsewhere: queue the job again shortly and drop this fetch of it. */
   async function handBack(name: string, key: string, job: PgBoss.JobWithMetadata<Envelope>): Promise<void> {
     await enqueueEnvelope(name, key, job.data, Date.now() + deferMs);
-    await boss.complete(name, job.id);
+    await complete(name, job.id, { worker: workerName, outcome: 'handed-back' });
   }
 
   function toClaim(name: string, key: string, job: PgBoss.JobWithMetadata<Envelope>, lock: HeldLock): Claim<M> {
+    const heldFrom = Date.now();
     return {
       job: { id: job.id, name, key, payload: job.data.payload, attempt: job.retryCount + 1 } as Claim<M>['job'],
       async renew() {
@@ -169,6 +187,7 @@ export function createPgBossQueue<M extends JobMapOf<M>>(opts: PgBossQueueOption
         return rows.length === 1;
       },
       async settle(outcome: JobOutcome) {
+        const heldUntil = Date.now();
         await lock.release();
         // The follow-up is queued before the job completes: a crash in between redoes the run
         // rather than losing the follow-up.
@@ -176,7 +195,7 @@ export function createPgBossQueue<M extends JobMapOf<M>>(opts: PgBossQueueOption
           const runAt = outcome.kind === 'continue' ? Date.now() : outcome.kind === 'reschedule' ? outcome.runAt : outcome.retryAt;
           await enqueueEnvelope(name, key, { payload: job.data.payload, lastError: outcome.kind === 'fail' ? outcome.error : null }, runAt);
         }
-        await boss.complete(name, job.id);
+        await complete(name, job.id, { worker: workerName, outcome: outcome.kind, heldFrom, heldUntil });
       },
     };
   }
