@@ -103,7 +103,7 @@ function collect(child: ChildProcess): () => string {
   return () => out;
 }
 
-async function waitForOutput(child: ChildProcess, log: () => string, text: string, timeoutMs = 60_000): Promise<void> {
+async function waitForOutput(child: ChildProcess, log: () => string, text: string, timeoutMs = 120_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!log().includes(text)) {
     if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before "${text}": ${log()}`);
