@@ -6,6 +6,7 @@ import { m001Foundation } from './migrations/001_foundation.js';
 import { m002Jobs } from './migrations/002_jobs.js';
 import { m003Dav } from './migrations/003_dav.js';
 import { m005Sync } from './migrations/005_sync.js';
+import { m006SyncCheckpoint } from './migrations/006_sync_checkpoint.js';
 
 type MigrationFactory = (dialect: DialectName) => Migration;
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, MigrationFactory> = {
   '002_jobs': m002Jobs,
   '003_dav': m003Dav,
   '005_sync': m005Sync,
+  '006_sync_checkpoint': m006SyncCheckpoint,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

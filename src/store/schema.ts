@@ -206,6 +206,8 @@ export interface ChannelsTable {
   confirm_deletion: number;
   lock_owner: string | null;
   lock_until: number | null;
+  /** A continuing run's checkpoint (JSON, RunCheckpoint in src/sync/engine/channels.ts). */
+  run_checkpoint: string | null;
   created_at: number;
   updated_at: number;
 }

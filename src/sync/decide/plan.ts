@@ -42,6 +42,11 @@ export function massDeletionThreshold(setSize: number, guard: MassDeletionGuard)
   return Math.min(guard.maxItems, Math.max(guard.minItems, Math.floor(guard.ratio * setSize)));
 }
 
+/** The set size from which the threshold no longer grows (the ratio reaches `maxItems`): counting further is useless. */
+export function massDeletionSaturation(guard: MassDeletionGuard): number {
+  return guard.ratio > 0 ? Math.ceil(guard.maxItems / guard.ratio) : 0;
+}
+
 export interface PlanContext extends DecisionContext {
   mode: SyncMode;
   /** First sync or reset (H3): match with every key tier (M1). */

@@ -68,6 +68,7 @@ function linkFrom(crm: CrmItem, remote: { href: string; uid: string }, written: 
   return {
     crmId: crm.id, remoteHref: written.ref, remoteUid: remote.uid, remoteVersion: written.version,
     crmVersion: crm.version, crmHash: crm.hash, remoteHash: sameValues(remoteFields, crm.fields) ? crm.hash : hashFields(remoteFields), base,
+    ...(base === crm.fields && crm.canonical !== undefined ? { baseJson: crm.canonical } : {}),
   };
 }
 

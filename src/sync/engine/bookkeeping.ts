@@ -12,7 +12,7 @@ import type { SyncLink } from '../model/state.js';
 import type { SyncEvent } from './history.js';
 import { deleteLink, saveLinks } from './links.js';
 
-export const FLUSH_EVERY = 200;
+export const FLUSH_EVERY = 500;
 
 type Pending =
   | { kind: 'save'; link: SyncLink }

@@ -29,6 +29,34 @@ export interface ChannelCounts {
 }
 export const ZERO_COUNTS: ChannelCounts = { created: 0, updated: 0, deleted: 0, skipped: 0, conflicts: 0 };
 
+/**
+ * Where a continuing run stands between its batches (L1): the cursors up to which it has handled
+ * everything, so the next batch observes only what came after them instead of the whole set again.
+ * Saved with the 'continuing' status in one statement; a batch that dies before saving leaves the
+ * previous checkpoint, and its successor re-observes from there (its finished items are quiet, its
+ * unlinked writes are relinked by the strong keys, M2). Used only while the status is 'continuing'.
+ */
+export interface RunCheckpoint {
+  /** The run is a first sync or follows a reset: M1 matches with every key tier, in every batch. */
+  initial: boolean;
+  /** CRM set revision handled so far (null: the next batch lists the whole set). */
+  crmRevision: number | null;
+  /**
+   * New (unlinked) CRM members are taken in key order, a batch at a time; those above this key
+   * are not taken yet and are read from the set itself, since the revision has moved past them.
+   * Null: none are waiting.
+   */
+  crmAfter: string | null;
+  /**
+   * Some items above `crmAfter` may have been taken by this run already: a batch stopped at its
+   * write limit and kept its start. Those are then checked against the run's history (tried once
+   * per run); otherwise nothing above the key was taken, and no lookup is needed.
+   */
+  takenAbove: boolean;
+  /** Connector cursor handled so far (null: the next batch lists the whole collection). */
+  remoteCursor: string | null;
+}
+
 /** L3: automatic sync stops after this many failures in a row. */
 export const MAX_CONSECUTIVE_FAILURES = 5;
 
@@ -54,6 +82,7 @@ export interface Channel {
   lastSuccessAt: number | null;
   progress: { done: number; total: number };
   counts: ChannelCounts;
+  runCheckpoint: RunCheckpoint | null;
 }
 
 export function rowToChannel(r: Selectable<ChannelsTable>): Channel {
@@ -67,6 +96,7 @@ export function rowToChannel(r: Selectable<ChannelsTable>): Channel {
     nextRunAt: r.next_run_at === null ? null : Number(r.next_run_at), lastRunAt: r.last_run_at === null ? null : Number(r.last_run_at),
     lastSuccessAt: r.last_success_at === null ? null : Number(r.last_success_at),
     progress: { done: r.progress_done, total: r.progress_total }, counts: JSON.parse(r.counts) as ChannelCounts,
+    runCheckpoint: r.run_checkpoint === null ? null : JSON.parse(r.run_checkpoint) as RunCheckpoint,
   };
 }
 
@@ -118,6 +148,7 @@ export interface ChannelPatch {
   lastSuccessAt?: number | null;
   progress?: { done: number; total: number };
   counts?: ChannelCounts;
+  runCheckpoint?: RunCheckpoint | null;
 }
 
 export async function updateChannel(ctx: CrmContext, id: string, p: ChannelPatch): Promise<void> {
@@ -138,6 +169,7 @@ export async function updateChannel(ctx: CrmContext, id: string, p: ChannelPatch
   if (p.lastSuccessAt !== undefined) set.last_success_at = p.lastSuccessAt;
   if (p.progress !== undefined) { set.progress_done = p.progress.done; set.progress_total = p.progress.total; }
   if (p.counts !== undefined) set.counts = JSON.stringify(p.counts);
+  if (p.runCheckpoint !== undefined) set.run_checkpoint = p.runCheckpoint === null ? null : JSON.stringify(p.runCheckpoint);
   await ctx.db.updateTable('channels').set(set).where('id', '=', id).execute();
 }
 

@@ -1,6 +1,7 @@
 // Per-item sync history (H2: the last 3 events per item in UI and API) and the run log (L3: each
 // failure with time, unit, item and error text).
 import type { CrmContext } from '../../crm/context.js';
+import { chunks } from '../../crm/context.js';
 import type { ChannelCounts } from './channels.js';
 
 export type Direction = 'to-remote' | 'to-crm' | 'both' | 'none';
@@ -98,21 +99,30 @@ export async function lastRunFailures(ctx: CrmContext, channelId: string): Promi
 }
 
 /**
- * CRM ids and hrefs the channel's current run (its newest run row: runBatch opens or continues it
- * before observing) has already recorded an event for. New items taken batch by batch (L1) are
- * tried once per run: one the target keeps rejecting, or a target item the import rule refuses,
- * stays unlinked, and without this the batches would pick it again and again and never finish.
+ * Which of the given CRM ids or hrefs the channel's current run (its newest run row: runBatch opens
+ * or continues it before observing) has already recorded an event for. New items taken batch by
+ * batch (L1) are tried once per run: one the target keeps rejecting, or a target item the import
+ * rule refuses, stays unlinked, and without this the batches would pick it again and again and
+ * never finish. CRM ids are looked up by the item index, so the cost follows the batch, not the
+ * run; hrefs have no index and read the run's events (only new remote items ask).
  */
-export async function currentRunSubjects(ctx: CrmContext, channelId: string): Promise<{ crmIds: Set<string>; hrefs: Set<string> }> {
+export async function triedInCurrentRun(ctx: CrmContext, channelId: string, subjects: { crmIds?: readonly string[]; hrefs?: readonly string[] }): Promise<Set<string>> {
+  const tried = new Set<string>();
+  const crmIds = subjects.crmIds ?? [];
+  const hrefs = subjects.hrefs ?? [];
+  if (crmIds.length === 0 && hrefs.length === 0) return tried;
   const run = await ctx.db.selectFrom('sync_runs').select('id').where('channel_id', '=', channelId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  const crmIds = new Set<string>();
-  const hrefs = new Set<string>();
-  if (!run) return { crmIds, hrefs };
-  const rows = await ctx.db.selectFrom('sync_events').select(['crm_id', 'remote_href']).where('channel_id', '=', channelId)
-    .where('run_id', '=', Number(run.id)).execute();
-  for (const r of rows) {
-    if (r.crm_id) crmIds.add(r.crm_id);
-    if (r.remote_href) hrefs.add(r.remote_href);
+  if (!run) return tried;
+  const runId = Number(run.id);
+  for (const part of chunks(crmIds, 500)) {
+    const rows = await ctx.db.selectFrom('sync_events').select('crm_id').where('crm_id', 'in', part)
+      .where('channel_id', '=', channelId).where('run_id', '=', runId).execute();
+    for (const r of rows) if (r.crm_id) tried.add(r.crm_id);
   }
-  return { crmIds, hrefs };
+  if (hrefs.length > 0) {
+    const wanted = new Set(hrefs);
+    const rows = await ctx.db.selectFrom('sync_events').select('remote_href').where('channel_id', '=', channelId).where('run_id', '=', runId).execute();
+    for (const r of rows) if (r.remote_href && wanted.has(r.remote_href)) tried.add(r.remote_href);
+  }
+  return tried;
 }

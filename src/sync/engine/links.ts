@@ -14,6 +14,8 @@ function rowToLink(r: { crm_id: string; remote_href: string; remote_uid: string;
   };
 }
 
+const baseText = (link: SyncLink): string | null => link.base === null ? null : link.baseJson ?? JSON.stringify(link.base);
+
 /** Links of the given CRM ids or remote hrefs: only the items a run touches (O(changes)). */
 export async function linksFor(ctx: CrmContext, channelId: string, crmIds: readonly string[], hrefs: readonly string[]): Promise<SyncLink[]> {
   const found = new Map<string, SyncLink>();
@@ -31,10 +33,27 @@ export async function linksFor(ctx: CrmContext, channelId: string, crmIds: reado
 /** What observe needs to tell a quiet link from an active one, without decoding base snapshots. */
 export type LinkHead = Pick<SyncLink, 'crmId' | 'remoteHref' | 'remoteVersion' | 'crmVersion'>;
 
+const HEAD_COLUMNS = ['crm_id', 'remote_href', 'remote_version', 'crm_version'] as const;
+const rowToHead = (r: { crm_id: string; remote_href: string; remote_version: string; crm_version: number }): LinkHead =>
+  ({ crmId: r.crm_id, remoteHref: r.remote_href, remoteVersion: r.remote_version, crmVersion: Number(r.crm_version) });
+
 export async function allLinkHeads(ctx: CrmContext, channelId: string): Promise<LinkHead[]> {
-  const rows = await ctx.db.selectFrom('sync_links').select(['crm_id', 'remote_href', 'remote_version', 'crm_version'])
-    .where('channel_id', '=', channelId).execute();
-  return rows.map((r) => ({ crmId: r.crm_id, remoteHref: r.remote_href, remoteVersion: r.remote_version, crmVersion: Number(r.crm_version) }));
+  const rows = await ctx.db.selectFrom('sync_links').select(HEAD_COLUMNS).where('channel_id', '=', channelId).execute();
+  return rows.map(rowToHead);
+}
+
+/** linksFor without the base snapshots: most links a batch looks at are quiet (observe.ts). */
+export async function linkHeadsFor(ctx: CrmContext, channelId: string, crmIds: readonly string[], hrefs: readonly string[]): Promise<LinkHead[]> {
+  const found = new Map<string, LinkHead>();
+  for (const part of chunks([...new Set(crmIds)], 500)) {
+    const rows = await ctx.db.selectFrom('sync_links').select(HEAD_COLUMNS).where('channel_id', '=', channelId).where('crm_id', 'in', part).execute();
+    for (const r of rows) found.set(r.crm_id, rowToHead(r));
+  }
+  for (const part of chunks([...new Set(hrefs)], 500)) {
+    const rows = await ctx.db.selectFrom('sync_links').select(HEAD_COLUMNS).where('channel_id', '=', channelId).where('remote_href', 'in', part).execute();
+    for (const r of rows) found.set(r.crm_id, rowToHead(r));
+  }
+  return [...found.values()];
 }
 
 export async function allLinks(ctx: CrmContext, channelId: string): Promise<SyncLink[]> {
@@ -42,8 +61,28 @@ export async function allLinks(ctx: CrmContext, channelId: string): Promise<Sync
   return rows.map(rowToLink);
 }
 
-export async function countLinks(ctx: CrmContext, channelId: string): Promise<number> {
-  const r = await ctx.db.selectFrom('sync_links').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).executeTakeFirst();
+/**
+ * Members of a CRM set without a link on this channel whose id is above `after`, in id order, at
+ * most `limit` (all when undefined), and whether more follow: the new CRM items a continuing run
+ * has not taken yet (RunCheckpoint.crmAfter). An index walk in the database, not a listing.
+ */
+export async function unlinkedMembers(ctx: CrmContext, channelId: string, collectionId: string, after: string, limit: number | undefined): Promise<{ ids: string[]; more: boolean }> {
+  let q = ctx.db.selectFrom('collection_members as m').select('m.item_id').where('m.collection_id', '=', collectionId).where('m.item_id', '>', after)
+    .where(({ not, exists, selectFrom }) => not(exists(
+      selectFrom('sync_links as l').select('l.crm_id').where('l.channel_id', '=', channelId).whereRef('l.crm_id', '=', 'm.item_id'),
+    )))
+    .orderBy('m.item_id');
+  if (limit !== undefined) q = q.limit(limit + 1);
+  const ids = (await q.execute()).map((r) => r.item_id);
+  const more = limit !== undefined && ids.length > limit;
+  return { ids: more ? ids.slice(0, limit) : ids, more };
+}
+
+/** The channel's number of links; with `upTo`, counting stops there (the caller needs no more). */
+export async function countLinks(ctx: CrmContext, channelId: string, upTo?: number): Promise<number> {
+  let rows = ctx.db.selectFrom('sync_links').select('crm_id').where('channel_id', '=', channelId);
+  if (upTo !== undefined) rows = rows.limit(upTo);
+  const r = await ctx.db.selectFrom(rows.as('l')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -54,7 +93,7 @@ export async function saveLink(ctx: CrmContext, channelId: string, link: SyncLin
   await ctx.db.insertInto('sync_links').values({
     channel_id: channelId, crm_id: link.crmId, remote_href: link.remoteHref, remote_uid: link.remoteUid,
     remote_version: link.remoteVersion, crm_version: link.crmVersion, crm_hash: link.crmHash, remote_hash: link.remoteHash,
-    base: link.base === null ? null : JSON.stringify(link.base),
+    base: baseText(link),
   }).execute();
 }
 
@@ -88,7 +127,7 @@ export async function saveLinks(ctx: CrmContext, channelId: string, links: reado
     for (const link of final) {
       insert.run(
         channelId, link.crmId, link.remoteHref, link.remoteUid, link.remoteVersion, link.crmVersion, link.crmHash, link.remoteHash,
-        link.base === null ? null : JSON.stringify(link.base),
+        baseText(link),
       );
     }
     return;
@@ -99,7 +138,7 @@ export async function saveLinks(ctx: CrmContext, channelId: string, links: reado
     await ctx.db.insertInto('sync_links').values(part.map((link) => ({
       channel_id: channelId, crm_id: link.crmId, remote_href: link.remoteHref, remote_uid: link.remoteUid,
       remote_version: link.remoteVersion, crm_version: link.crmVersion, crm_hash: link.crmHash, remote_hash: link.remoteHash,
-      base: link.base === null ? null : JSON.stringify(link.base),
+      base: baseText(link),
     }))).execute();
   }
 }

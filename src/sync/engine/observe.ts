@@ -16,9 +16,9 @@ import {
   type RemoteItem, type RemoteObservation, type SyncCell, type SyncLink,
 } from '../model/state.js';
 import type { RecordFacts } from '../decide/context.js';
-import type { Channel } from './channels.js';
-import { allLinkHeads, linksFor, type LinkHead } from './links.js';
-import { currentRunSubjects, lastRunFailures } from './history.js';
+import type { Channel, RunCheckpoint } from './channels.js';
+import { allLinkHeads, linkHeadsFor, linksFor, unlinkedMembers, type LinkHead } from './links.js';
+import { lastRunFailures, triedInCurrentRun } from './history.js';
 import { projectCanonical, withKnownCategory } from './projection.js';
 
 export type AnyRecord = Contact | Appointment | Task;
@@ -48,8 +48,20 @@ export interface Observation {
   factsOf: (crmId: Id) => RecordFacts | undefined;
   /** First sync or after a reset (M1 with every key tier). */
   initial: boolean;
-  /** New CRM records left for the next batches (L1): the run is not done while any remain. */
+  /** New items left for the next batches (L1): the run is not done while any remain (a lower bound). */
   deferred: number;
+  /** Where this batch started: the run's checkpoint, or the channel's cursors for a run's first batch. */
+  start: RunCheckpoint;
+  /** With new CRM items deferred, the key of the last one taken (RunCheckpoint.crmAfter); else null. */
+  crmAfter: string | null;
+  /** New remote items deferred: the remote cursor cannot move past them until they are taken. */
+  remoteDeferred: number;
+}
+
+/** A continuing run goes on from its checkpoint; any other starts from the channel's cursors. */
+export function startingPoint(channel: Channel): RunCheckpoint {
+  const cp = channel.status === 'continuing' ? channel.runCheckpoint : null;
+  return cp ?? { initial: channel.crmRevision === null, crmRevision: channel.crmRevision, crmAfter: null, takenAbove: false, remoteCursor: channel.remoteCursor };
 }
 
 /** Current versions of records (a light read: no row is decoded). */
@@ -65,7 +77,7 @@ async function recordVersions(ctx: CrmContext, unit: Unit, ids: readonly Id[]): 
 
 export function crmItemOf(unit: Unit, record: AnyRecord): CrmItem {
   const { fields, canonical } = projectCanonical(unit, record);
-  return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashCanonical(canonical) };
+  return { id: record.id, uid: record.uid, version: record.version, fields, hash: hashCanonical(canonical), canonical };
 }
 
 /** `knownCategory`: the contact category both sides last agreed on (see withKnownCategory). */
@@ -113,11 +125,11 @@ function factsFor(unit: Unit, userId: Id, record: AnyRecord | undefined, groupId
   }
 }
 
-/** The CRM side: which items changed in the user's set since the channel's cursor. */
-async function crmDelta(ctx: CrmContext, channel: Channel, collectionId: string): Promise<{ ids: Set<Id>; revision: number; full: boolean }> {
-  if (channel.crmRevision !== null) {
+/** The CRM side: which items changed in the user's set since `since` (null: list the set). */
+async function crmDelta(ctx: CrmContext, channel: Channel, collectionId: string, since: number | null): Promise<{ ids: Set<Id>; revision: number; full: boolean }> {
+  if (since !== null) {
     try {
-      const d = await changesSince(ctx, collectionId, channel.crmRevision);
+      const d = await changesSince(ctx, collectionId, since);
       return { ids: new Set(d.changes.map((c) => c.itemId)), revision: d.revision, full: false };
     } catch (e) {
       if (!(e instanceof ExpiredRevisionError)) throw e;
@@ -129,9 +141,9 @@ async function crmDelta(ctx: CrmContext, channel: Channel, collectionId: string)
   return { ids: new Set(members.map((m) => m.itemId)), revision: c.revision, full: true };
 }
 
-async function remoteDelta(connector: Connector, channel: Channel): Promise<{ changed: RemoteRef[]; deleted: Set<string>; cursor: string | null; complete: boolean }> {
+async function remoteDelta(connector: Connector, channel: Channel, since: string | null): Promise<{ changed: RemoteRef[]; deleted: Set<string>; cursor: string | null; complete: boolean }> {
   let set;
-  let cursor = channel.remoteCursor;
+  let cursor = since;
   try {
     set = await connector.changes(channel.remoteCollection, channel.unit, cursor);
   } catch (e) {
@@ -149,9 +161,10 @@ async function remoteDelta(connector: Connector, channel: Channel): Promise<{ ch
 
 export async function observe(ctx: CrmContext, connector: Connector, channel: Channel): Promise<Observation> {
   const store = storeFor(channel.unit);
+  const start = startingPoint(channel);
   const collection = await ensureCollection(ctx, channel.userId, channel.unit);
-  const crm = await crmDelta(ctx, channel, collection.id);
-  const remote = await remoteDelta(connector, channel);
+  const crm = await crmDelta(ctx, channel, collection.id, start.crmRevision);
+  const remote = await remoteDelta(connector, channel, start.remoteCursor);
   // L5: what the last run skipped is looked at again, though the cursors moved past it.
   const retry = await lastRunFailures(ctx, channel.id);
   const members = crm.full ? new Set(crm.ids) : null; // a full CRM listing is the set itself
@@ -163,7 +176,7 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   const fullComparison = crm.full || remote.complete;
   const heads: LinkHead[] = fullComparison
     ? await allLinkHeads(ctx, channel.id)
-    : await linksFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted, ...retryHrefs]);
+    : await linkHeadsFor(ctx, channel.id, [...crm.ids], [...remote.changed.map((r) => r.ref), ...remote.deleted, ...retryHrefs]);
   const linkByHref = new Map(heads.map((l) => [l.remoteHref, l]));
   const listed = new Map(remote.changed.map((r) => [r.ref, r.version]));
 
@@ -176,43 +189,76 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   }
   if (remote.complete) for (const l of heads) if (!listed.has(l.remoteHref)) remoteInPlay.add(l.remoteHref);
 
-  // The CRM side: set membership of everything involved, and the versions of linked records.
-  const involved = new Set([...crm.ids, ...heads.map((l) => l.crmId)]);
-  const inSet = new Set<string>(members ?? []);
-  for (const part of members ? [] : chunks([...involved], 500)) {
-    const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
-    for (const r of rows) inSet.add(r.item_id);
-  }
   // A linked item whose record is at the link's version and still in the set, and whose copy is
   // not in play, is unchanged on both sides: its cell could only be a noop, so it is left out
   // before anything is read for it. Without this every batch of a run (L1) re-read, re-fetched
   // and re-planned every item the earlier batches had finished: O(N²/batch) for a first sync.
+  // After a delta of the CRM set, a linked record outside the delta has not changed since the
+  // cursor, and every change before it was handled (or failed, and is retried, L5): only linked
+  // items in the delta need their membership and version checked. So the echo of a batch's own
+  // remote writes, listed in the next batch's remote delta, costs no CRM read.
   const retryCrm = new Set(retry.crmIds);
-  const maybeQuiet = heads.filter((l) => inSet.has(l.crmId) && !remoteInPlay.has(l.remoteHref) && !retryCrm.has(l.crmId));
+  const touched = (l: LinkHead) => remoteInPlay.has(l.remoteHref) || retryCrm.has(l.crmId);
+  const candidates = crm.full ? heads : heads.filter((l) => crm.ids.has(l.crmId) || touched(l));
+  const inSet = new Set<string>(members ?? []);
+  for (const part of members ? [] : chunks([...new Set([...crm.ids, ...candidates.map((l) => l.crmId)])], 500)) {
+    const rows = await ctx.db.selectFrom('collection_members').select('item_id').where('collection_id', '=', collection.id).where('item_id', 'in', part).execute();
+    for (const r of rows) inSet.add(r.item_id);
+  }
+  const maybeQuiet = candidates.filter((l) => inSet.has(l.crmId) && !touched(l));
   const versions = await recordVersions(ctx, channel.unit, maybeQuiet.map((l) => l.crmId));
   const quiet = new Set(maybeQuiet.filter((l) => versions.get(l.crmId) === l.crmVersion).map((l) => l.crmId));
-  const active: SyncLink[] = fullComparison
-    ? await linksFor(ctx, channel.id, heads.filter((l) => !quiet.has(l.crmId)).map((l) => l.crmId), [])
-    : (heads as SyncLink[]).filter((l) => !quiet.has(l.crmId));
+  const activeIds = candidates.filter((l) => !quiet.has(l.crmId)).map((l) => l.crmId);
+  const active: SyncLink[] = activeIds.length > 0 ? await linksFor(ctx, channel.id, activeIds, []) : [];
 
   // L1: new items on one side with nothing new on the other to match them against (M1) are taken
   // batch by batch, instead of all of them being read and planned again in every batch.
   // Each new item is tried once per run: one already handled by an earlier batch of this run and
   // still unlinked (rejected, reported) waits for the next run (L5 retry, see lastRunFailures).
-  const tried = channel.status === 'continuing' ? await currentRunSubjects(ctx, channel.id) : { crmIds: new Set<string>(), hrefs: new Set<string>() };
+  const continuing = channel.status === 'continuing';
   const allLinked = new Set(heads.map((l) => l.crmId));
-  let newOnCrm = [...crm.ids].filter((id) => inSet.has(id) && !allLinked.has(id) && !tried.crmIds.has(id));
+  let newOnCrm = [...crm.ids].filter((id) => inSet.has(id) && !allLinked.has(id));
   const newOnRemote = [...remoteInPlay].filter((h) => !linkByHref.has(h) && !remote.deleted.has(h));
-  let deferred = 0;
-  const later = new Set<string>(newOnRemote.filter((h) => tried.hrefs.has(h)));
+  const triedHrefs = continuing ? await triedInCurrentRun(ctx, channel.id, { hrefs: newOnRemote }) : new Set<string>();
+  const later = new Set<string>(newOnRemote.filter((h) => triedHrefs.has(h)));
   const untried = newOnRemote.filter((h) => !later.has(h));
-  if (untried.length === 0 && newOnCrm.length > channel.batchSize) {
+  // New CRM items an earlier batch of this run deferred: the checkpoint's revision is past them,
+  // so they are read from the set (unlinked members above the key). With new remote items to
+  // match them against (M1), all of them; else a batch's worth. `unread` is then a lower bound
+  // (1 when more follow): `deferred` only has to say whether the run goes on, and the progress
+  // total keeps the first batch's count (run.ts).
+  let unread = 0;
+  let readUpTo: string | null = null;
+  const toCheck = continuing ? [...newOnCrm] : [];
+  if (!crm.full && start.crmAfter !== null) {
+    const pending = await unlinkedMembers(ctx, channel.id, collection.id, start.crmAfter, untried.length > 0 ? undefined : channel.batchSize);
+    const have = new Set(newOnCrm);
+    for (const id of pending.ids) {
+      inSet.add(id);
+      if (have.has(id)) continue;
+      newOnCrm.push(id);
+      if (start.takenAbove) toCheck.push(id);
+    }
+    unread = pending.more ? 1 : 0;
+    readUpTo = pending.ids.at(-1) ?? null;
+  }
+  const triedCrm = await triedInCurrentRun(ctx, channel.id, { crmIds: toCheck });
+  if (triedCrm.size > 0) newOnCrm = newOnCrm.filter((id) => !triedCrm.has(id));
+  let deferred = 0;
+  let crmAfter: string | null = null;
+  let remoteDeferred = 0;
+  if (untried.length === 0 && (newOnCrm.length > channel.batchSize || unread > 0)) {
     newOnCrm.sort();
-    deferred = newOnCrm.length - channel.batchSize;
+    deferred = Math.max(0, newOnCrm.length - channel.batchSize) + unread;
+    const cut = newOnCrm.length > channel.batchSize;
     newOnCrm = newOnCrm.slice(0, channel.batchSize);
+    // Everything not taken sorts after the last one taken (and after all that was read, when
+    // nothing read was cut), so the next batch finds it above this key.
+    const lastTaken = newOnCrm.at(-1) ?? '';
+    crmAfter = !cut && readUpTo !== null && readUpTo > lastTaken ? readUpTo : lastTaken;
   } else if (newOnCrm.length === 0 && untried.length > channel.batchSize) {
     untried.sort();
-    deferred = untried.length - channel.batchSize;
+    deferred = remoteDeferred = untried.length - channel.batchSize;
     for (const h of untried.slice(channel.batchSize)) later.add(h);
   }
 
@@ -272,11 +318,13 @@ export async function observe(ctx: CrmContext, connector: Connector, channel: Ch
   const groupIds = new Set((await ctx.db.selectFrom('group_members').select('group_id').where('user_id', '=', channel.userId).execute()).map((g) => g.group_id));
   return {
     cells, crmRevision: crm.revision, remoteCursor: remote.cursor, records, remoteItems, unreadable, versionMoves, deferred,
+    start, crmAfter, remoteDeferred,
     factsOf: (id) => factsFor(channel.unit, channel.userId, records.get(id), groupIds),
-    // The whole first run (or the whole run after a reset), every batch of it: the CRM cursor is
-    // only set when a run completes. Judging by "no links yet" made the second batch of a first
-    // sync match by the strong keys only, so items the first batch had matched by e-mail/name but
-    // not yet relinked (L1 limit) were created on both sides: duplicates (M1; regression test).
-    initial: channel.crmRevision === null,
+    // The whole first run (or the whole run after a reset), every batch of it: the channel's CRM
+    // cursor is only set when a run completes, and the checkpoint carries the flag between batches.
+    // Judging by "no links yet" made the second batch of a first sync match by the strong keys
+    // only, so items the first batch had matched by e-mail/name but not yet relinked (L1 limit)
+    // were created on both sides: duplicates (M1; regression test).
+    initial: start.initial,
   };
 }

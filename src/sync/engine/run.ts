@@ -9,18 +9,18 @@ import { defaultDirectory } from '../../connectors/caldav/index.js';
 import { RemoteError } from '../../connectors/types.js';
 import { appointmentImportRule, contactCategoryImportRule, taskImportRule, type DecisionContext, type ImportRule } from '../decide/context.js';
 import { NO_FIELD_RULES } from '../decide/limits.js';
-import { DEFAULT_MASS_DELETION_GUARD, massDeletionThreshold, planRun } from '../decide/plan.js';
+import { DEFAULT_MASS_DELETION_GUARD, massDeletionSaturation, massDeletionThreshold, planRun } from '../decide/plan.js';
 import { writesData } from '../decide/actions.js';
 import type { Appointment, SyncSettings, Unit } from '../../domain/records.js';
 import {
   acquireLease, getChannel, releaseLease, retryDelayMs, statusAfterFailure, updateChannel, ZERO_COUNTS,
-  type Channel, type ChannelCounts,
+  type Channel, type ChannelCounts, type RunCheckpoint,
 } from './channels.js';
 import { applyActions } from './apply.js';
 import { loadDirectory } from './directory.js';
 import { finishRun, recordEvent, startRun } from './history.js';
 import { countLinks, touchLinkVersion } from './links.js';
-import { observe } from './observe.js';
+import { observe, type Observation } from './observe.js';
 import { defaultConnectorFactory, getTarget, setTargetStatus, targetSecret, type ConnectorFactory } from './targets.js';
 
 export interface EngineDeps {
@@ -72,6 +72,21 @@ async function openRunId(ctx: CrmContext, channel: Channel, trigger: Trigger): P
 }
 
 /**
+ * Where the next batch of a continuing run starts (L1). A side's cursor moves to what this batch
+ * observed only when everything planned from it was carried out: with actions left over (the
+ * write limit), the batch's start stays, and the next batch re-observes from there and finds the
+ * finished items quiet; new remote items left for later pin the remote cursor, since a connector
+ * cursor cannot point between items. Deferred new CRM items are found above `crmAfter`.
+ */
+function checkpointAfter(obs: Observation, remainingActions: number): RunCheckpoint {
+  if (remainingActions > 0) return { ...obs.start, takenAbove: obs.start.crmAfter !== null };
+  return {
+    initial: obs.initial, crmRevision: obs.crmRevision, crmAfter: obs.crmAfter, takenAbove: false,
+    remoteCursor: obs.remoteDeferred > 0 ? obs.start.remoteCursor : obs.remoteCursor,
+  };
+}
+
+/**
  * Runs one batch. `confirmMassDeletion` is the user's answer to a paused run (X6).
  * Manual runs resume a suspended channel (L3).
  */
@@ -102,13 +117,14 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     };
     // X6: the threshold refers to the whole set (the channel's links), not to the cells of this
     // run, which hold only what changed.
-    const threshold = massDeletionThreshold(await countLinks(ctx, channelId), DEFAULT_MASS_DELETION_GUARD);
+    const setSize = await countLinks(ctx, channelId, massDeletionSaturation(DEFAULT_MASS_DELETION_GUARD));
+    const threshold = massDeletionThreshold(setSize, DEFAULT_MASS_DELETION_GUARD);
     const plan = planRun(obs.cells, {
       ...decision, mode: channel.mode, initial: obs.initial, guard: { ratio: 0, minItems: threshold, maxItems: threshold },
       confirmMassDeletion: opts.confirmMassDeletion ?? false,
     });
     if (plan.status === 'paused') {
-      await updateChannel(ctx, channelId, { status: 'paused', statusReason: plan.reason.message, lastRunAt: ctx.now() });
+      await updateChannel(ctx, channelId, { status: 'paused', statusReason: plan.reason.message, lastRunAt: ctx.now(), runCheckpoint: null });
       await finishRun(ctx, runId, 'paused', carried, plan.reason.message);
       return { kind: 'paused', reason: plan.reason.message };
     }
@@ -126,14 +142,16 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     const progress = { done: doneBefore + handledWrites, total: doneBefore + totalWrites + obs.deferred };
     const now = ctx.now();
     if (outcome.remaining > 0 || obs.deferred > 0) {
-      await updateChannel(ctx, channelId, { status: 'continuing', statusReason: null, progress, counts, lastRunAt: now, nextRunAt: now });
+      // obs.deferred is a lower bound after the first batch (observe.ts): keep the larger total.
+      if (channel.status === 'continuing') progress.total = Math.max(progress.total, channel.progress.total);
+      await updateChannel(ctx, channelId, { status: 'continuing', statusReason: null, progress, counts, lastRunAt: now, nextRunAt: now, runCheckpoint: checkpointAfter(obs, outcome.remaining) });
       await ctx.db.updateTable('sync_runs').set({ status: 'continuing', counts: JSON.stringify(counts) }).where('id', '=', runId).execute();
       return { kind: 'continue', progress };
     }
     const status = counts.skipped > 0 ? 'completed-with-warnings' : 'completed';
     await updateChannel(ctx, channelId, {
       crmRevision: obs.crmRevision, remoteCursor: obs.remoteCursor, status: 'idle', statusReason: status === 'completed' ? null : 'completed with warnings',
-      consecutiveFailures: 0, progress, counts, lastRunAt: now, lastSuccessAt: now, nextRunAt: now + channel.intervalMs,
+      consecutiveFailures: 0, progress, counts, lastRunAt: now, lastSuccessAt: now, nextRunAt: now + channel.intervalMs, runCheckpoint: null,
     });
     await finishRun(ctx, runId, status, counts, null);
     return { kind: 'done', status, counts };
@@ -143,7 +161,7 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
     const next = statusAfterFailure(channel, trigger, kind);
     const retryAt = ctx.now() + retryDelayMs(next.consecutiveFailures ?? 1, channel.intervalMs, remote?.retryAfterSeconds ?? null);
     const message = e instanceof Error ? e.message : String(e);
-    await updateChannel(ctx, channelId, { ...next, lastRunAt: ctx.now(), nextRunAt: retryAt });
+    await updateChannel(ctx, channelId, { ...next, lastRunAt: ctx.now(), nextRunAt: retryAt, runCheckpoint: null });
     if (kind === 'auth') await setTargetStatus(ctx, channel.targetId, 'auth-failed', 'sign in again');
     await recordEvent(ctx, { channelId, runId, crmId: null, remoteHref: null, direction: 'none', action: 'run', result: 'failed', message: `${channel.unit}: ${message}` });
     await finishRun(ctx, runId, 'failed', carried, message);

@@ -139,7 +139,7 @@ export async function addTarget(ctx: CrmContext, keyring: Keyring, input: AddTar
         interval_ms: input.intervalMs ?? 15 * 60_000, batch_size: 500, crm_revision: null, remote_cursor: null,
         status: 'idle', status_reason: null, consecutive_failures: 0, next_run_at: now, last_run_at: null,
         last_success_at: null, progress_done: 0, progress_total: 0, counts: JSON.stringify(ZERO_COUNTS),
-        pending_trigger: null, confirm_deletion: 0, lock_owner: null, lock_until: null, created_at: now, updated_at: now,
+        pending_trigger: null, confirm_deletion: 0, lock_owner: null, lock_until: null, run_checkpoint: null, created_at: now, updated_at: now,
       }).execute();
     }
   });
@@ -202,7 +202,7 @@ export async function resetTarget(ctx: CrmContext, id: string): Promise<void> {
     for (const c of channels) await clearLinks(tx, c.id);
     await tx.db.updateTable('channels').set({
       crm_revision: null, remote_cursor: null, status: 'idle', status_reason: null, consecutive_failures: 0,
-      next_run_at: tx.now(), progress_done: 0, progress_total: 0, counts: JSON.stringify(ZERO_COUNTS), updated_at: tx.now(),
+      next_run_at: tx.now(), progress_done: 0, progress_total: 0, counts: JSON.stringify(ZERO_COUNTS), run_checkpoint: null, updated_at: tx.now(),
     }).where('target_id', '=', id).execute();
   });
 }

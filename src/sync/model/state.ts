@@ -28,6 +28,12 @@ export interface SyncLink {
    * after a completed relink; treated as "every differing field changed on both sides").
    */
   base: FieldMap | null;
+  /**
+   * `base` as stored JSON, when already at hand (the canonical JSON of the CRM projection): the
+   * link row takes it instead of serialising `base` again. A missing key and `null` mean the
+   * same (fields.ts), so the compact form is the same snapshot.
+   */
+  baseJson?: string;
 }
 
 /** The CRM side of an item as read in this run. */
@@ -38,6 +44,8 @@ export interface CrmItem {
   fields: FieldMap;
   /** hashFields(fields) */
   hash: string;
+  /** canonicalCompact(fields), what `hash` hashes, when the projection produced it. */
+  canonical?: string;
 }
 
 /** The remote side of an item as read in this run. */
