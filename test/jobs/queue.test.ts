@@ -1,6 +1,9 @@
 // The JobQueue contract (issue 4, item 4), run against every implementation: the SQL queue on
 // SQLite (O1) and PostgreSQL, and the pg-boss queue (O2).
+import { hostname } from 'node:os';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobReport } from '../../src/jobs/pgBossQueue.js';
 import type { JobQueue, JobOutcome, Job } from '../../src/jobs/queue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { openTestQueue, queueConfig, queueImpls, sleep, waitFor, type QueueImpl } from './helpers.js';
@@ -204,5 +207,21 @@ describe.each(IMPLS)('$label', (impl: QueueImpl) => {
     expect(finished).toBe(true);
     const [job] = await q.inspect('work', 'long');
     expect(job).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it.runIf(impl.engine === 'pg-boss')('pg-boss: a completed job names its worker, its outcome and when it held the key', async () => {
+    const q = open();
+    await q.enqueue('work', { n: 1 }, { key: 'reported' });
+    let runs = 0;
+    await q.start({ work: async () => (++runs === 1 ? { kind: 'continue' } : { kind: 'done' }), other: idle });
+    await waitFor('both runs', async () => runs === 2 && (await q.pending()).length === 0);
+    const { rows } = await sql<{ output: JobReport }>`select output from pgboss.job
+      where name = 'work' and singleton_key = 'reported' and state = 'completed' order by completed_on`.execute(tdb.database.db);
+    expect(rows.map((r) => r.output.outcome)).toEqual(['continue', 'done']);
+    for (const { output } of rows) {
+      expect(output.worker).toBe(`${hostname()}:${process.pid}`);
+      expect(output.heldUntil).toBeGreaterThanOrEqual(output.heldFrom!);
+    }
+    expect(rows[1]!.output.heldFrom).toBeGreaterThanOrEqual(rows[0]!.output.heldUntil!);
   });
 });
