@@ -21,23 +21,65 @@ export interface ContentLine {
  * so that in a multi-entry file it only spoils its own entry.
  */
 export function unfold(text: string): ContentLine[] {
-  const physical = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const reader = new ContentLineReader(text);
   const out: ContentLine[] = [];
-  let current: { raw: string; line: number } | null = null;
-  const flush = () => {
-    if (current && current.raw.trim() !== '') out.push(tokenizeHead(current.raw, current.line));
-  };
-  physical.forEach((text, i) => {
-    if ((text.startsWith(' ') || text.startsWith('\t')) && current) {
-      current.raw += text.slice(1);
-    } else {
-      flush();
-      current = { raw: text, line: i + 1 };
-    }
-  });
-  flush();
+  for (let l = reader.next(); l !== null; l = reader.next()) out.push(l);
   return out;
 }
+
+/**
+ * The content lines of a text one at a time, unfolded as by unfold(). An import reads a file of
+ * tens of thousands of cards through it card by card (issue 2 item 10): the lines of one card die
+ * young instead of a million line objects living until the whole file is parsed.
+ */
+export class ContentLineReader {
+  private readonly text: string;
+  private pos: number;
+  /** Physical lines read so far (1-based number of the last one). */
+  private physical = 0;
+  private pending: string | null = null;
+  private pendingLine = 0;
+
+  constructor(text: string) {
+    // Line breaks are CRLF, LF or a lone CR; a lone CR is rare enough to pay for a rewrite.
+    this.text = hasLoneCr(text) ? text.replace(/\r\n?/g, '\n') : text;
+    this.pos = this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  }
+
+  next(): ContentLine | null {
+    const text = this.text;
+    while (this.pos <= text.length) {
+      const nl = text.indexOf('\n', this.pos);
+      const end = nl === -1 ? text.length : nl;
+      const phys = text.slice(this.pos, end > this.pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      this.pos = end + 1;
+      this.physical++;
+      const first = phys.charCodeAt(0);
+      if ((first === 32 || first === 9) && this.pending !== null) {
+        this.pending += phys.slice(1);
+        continue;
+      }
+      const done = this.pending;
+      const doneLine = this.pendingLine;
+      this.pending = phys;
+      this.pendingLine = this.physical;
+      if (done !== null && !isBlank(done)) return tokenizeHead(done, doneLine);
+    }
+    const done = this.pending;
+    this.pending = null;
+    return done !== null && !isBlank(done) ? tokenizeHead(done, this.pendingLine) : null;
+  }
+}
+
+/** A CR not followed by LF (indexOf is several times faster than /\r(?!\n)/ on a big file). */
+function hasLoneCr(text: string): boolean {
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 2)) {
+    if (text.charCodeAt(i + 1) !== 10) return true;
+  }
+  return false;
+}
+
+const isBlank = (s: string) => s.length === 0 || (s.charCodeAt(0) <= 32 && s.trim() === '');
 
 /** Name and group of an unfolded raw line (e.g. a stored extra), or null when it is not a content line. */
 export function headOf(raw: string): ContentLine | null {
@@ -45,10 +87,31 @@ export function headOf(raw: string): ContentLine | null {
   return head.name ? head : null;
 }
 
+/** RFC 6350 §3.3 / RFC 5545 §3.1 name and group: `[group "."] name` followed by ";" or ":" (letters, digits, "-"). */
 function tokenizeHead(raw: string, line: number): ContentLine {
-  const m = /^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[;:]/.exec(raw);
-  if (!m) return { raw, line, name: '', group: null };
-  return { raw, line, name: m[2]!.toUpperCase(), group: m[1] ? m[1].toLowerCase() : null };
+  const first = nameEnd(raw, 0);
+  if (first > 0) {
+    const c = raw.charCodeAt(first);
+    if (c === 59 || c === 58) return { raw, line, name: raw.slice(0, first).toUpperCase(), group: null };
+    if (c === 46) {
+      const second = nameEnd(raw, first + 1);
+      const d = raw.charCodeAt(second);
+      if (second > first + 1 && (d === 59 || d === 58)) {
+        return { raw, line, name: raw.slice(first + 1, second).toUpperCase(), group: raw.slice(0, first).toLowerCase() };
+      }
+    }
+  }
+  return { raw, line, name: '', group: null };
+}
+
+/** End of a run of [A-Za-z0-9-] starting at `from`. */
+function nameEnd(raw: string, from: number): number {
+  let i = from;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) break;
+  }
+  return i;
 }
 
 /** Throw the FormatError for the first line that is not a content line (RFC 5545 §3.1 contentline). */
@@ -102,7 +165,7 @@ export type VCardDesign = 'vcard3' | 'vcard';
  * other line (quoted or escaped parameters, dates, binary, missing value) goes to ical.js.
  */
 export function decodeVCard(cl: ContentLine, design: VCardDesign): DecodedProperty {
-  return (vcardFastPath.enabled ? fastDecode(cl.raw, cl.name, design) : null) ?? decode(cl, design);
+  return (vcardFastPath.enabled ? fastDecode(cl, design) : null) ?? decode(cl, design);
 }
 
 /** Switch for tests that compare the fast path with ical.js on whole cards. */
@@ -116,7 +179,19 @@ const FAST_TYPES = new Set(['text', 'uri', 'phone-number', 'unknown']);
 const PARAM_NAME = /^[A-Za-z0-9-]+$/;
 
 class FastProperty implements DecodedProperty {
-  constructor(private readonly params: Record<string, unknown>, private readonly values: unknown[]) {}
+  constructor(private readonly reading: HeadReading, private readonly values: unknown[]) {}
+  private get params(): Readonly<Record<string, unknown>> {
+    return this.reading.params;
+  }
+  /** paramList of this head, computed once per head. */
+  list(name: string): readonly string[] {
+    let list = this.reading.lists.get(name);
+    if (list === undefined) {
+      list = Object.freeze(splitList(paramValues(this, name)));
+      this.reading.lists.set(name, list);
+    }
+    return list;
+  }
   getParameter(name: string): unknown {
     return name in this.params ? this.params[name] : undefined;
   }
@@ -138,6 +213,9 @@ function unescapedIndexOf(buffer: string, search: string, pos: number): number {
 }
 
 function parseValue(value: string, type: string, set: DesignTables, structured: string | false): unknown {
+  // ical.js's phone-number fromICAL drops every backslash by splitting the value into an array
+  // of code points and joining it again; this is the same result without the garbage.
+  if (type === 'phone-number') return value.indexOf('\\') === -1 ? value : value.replace(/\\/g, '');
   const fns = type in set.value ? set.value[type]! : undefined;
   return fns && 'fromICAL' in fns ? fns.fromICAL!(value, structured) : value;
 }
@@ -156,21 +234,62 @@ function parseMultiValue(buffer: string, delim: string, type: string, result: un
   return result.length === 1 ? result[0] : result;
 }
 
-function fastDecode(raw: string, upperName: string, design: VCardDesign): FastProperty | null {
+/**
+ * What the fast path reads from a line's head (name and parameters, up to the first colon): the
+ * same for every line with that head, and heads repeat (`TEL;TYPE=CELL,VOICE`, `N`, `FN`), so it
+ * is read once per head and design and shared, frozen, by the properties of those lines.
+ */
+interface HeadReading {
+  params: Readonly<Record<string, unknown>>;
+  type: string;
+  multi: string | false;
+  structured: string | false;
+  /** The property's detectType, which looks at the value; then `type` is only the fallback. */
+  detect: ((v: string) => string) | null;
+  /** paramList results, by parameter name. */
+  lists: Map<string, readonly string[]>;
+}
+
+const HEAD_CACHE_LIMIT = 10_000; // heads come from client input: bounded
+const headCaches: Record<VCardDesign, Map<string, HeadReading | null>> = { vcard3: new Map(), vcard: new Map() };
+
+function fastDecode(cl: ContentLine, design: VCardDesign): FastProperty | null {
+  const raw = cl.raw;
   const colon = raw.indexOf(':');
-  if (colon === -1 || upperName === '') return null;
+  if (colon === -1 || cl.name === '') return null;
+  const head = raw.slice(0, colon);
+  const cache = headCaches[design];
+  let reading = cache.get(head);
+  if (reading === undefined) {
+    reading = readHead(head, cl, design);
+    if (cache.size < HEAD_CACHE_LIMIT) cache.set(head, reading);
+  }
+  if (reading === null) return null;
   const set = ICAL.design[design] as unknown as DesignTables;
-  const name = upperName.toLowerCase();
+  const value = raw.slice(colon + 1);
+  const type = value && reading.detect ? reading.detect(value) || reading.type : reading.type;
+  if (!FAST_TYPES.has(type)) return null;
+  const { multi, structured } = reading;
+  let values: unknown[];
+  if (multi && structured) values = [parseMultiValue(value, structured, type, [], multi, set, structured)];
+  else if (multi) { values = []; parseMultiValue(value, multi, type, values, null, set, false); }
+  else if (structured) values = [parseMultiValue(value, structured, type, [], null, set, structured)];
+  else values = [parseValue(value, type, set, false)];
+  return new FastProperty(reading, values);
+}
+
+/** The head of a line as ical.js reads it, or null when the fast path does not take it. */
+function readHead(head: string, cl: ContentLine, design: VCardDesign): HeadReading | null {
+  const set = ICAL.design[design] as unknown as DesignTables;
+  const name = cl.name.toLowerCase();
   if (name in Object.prototype) return null;
-  const semi = raw.indexOf(';');
+  const semi = head.indexOf(';');
   const params: Record<string, unknown> = {};
-  let group: string | null = null;
-  const head = semi !== -1 && semi < colon ? raw.slice(0, semi) : raw.slice(0, colon);
-  const dot = head.indexOf('.');
-  if (dot !== -1) group = head.slice(0, dot).toLowerCase();
-  if (head.toLowerCase() !== (group === null ? name : `${group}.${name}`)) return null;
-  if (semi !== -1 && semi < colon) {
-    const section = raw.slice(semi + 1, colon);
+  // The name part must be exactly the line's (group.)name: tokenizeHead read it so, unless the
+  // line was built by hand.
+  if ((semi === -1 ? head : head.slice(0, semi)).toLowerCase() !== (cl.group === null ? name : `${cl.group}.${name}`)) return null;
+  if (semi !== -1) {
+    const section = head.slice(semi + 1);
     if (/["^\\]/.test(section)) return null;
     for (const part of section.split(';')) {
       const eq = part.indexOf('=');
@@ -191,22 +310,16 @@ function fastDecode(raw: string, upperName: string, design: VCardDesign): FastPr
       }
     }
   }
-  if (group !== null) params.group = group;
-  const value = raw.slice(colon + 1);
+  if (cl.group !== null) params.group = cl.group;
   const details = Object.hasOwn(set.property, name) ? set.property[name]! : undefined;
-  let type: string | undefined;
-  if (value && details?.detectType) type = details.detectType(value);
-  if (!type) type = 'value' in params ? String(params.value).toLowerCase() : details?.defaultType ?? 'unknown';
+  const type = 'value' in params ? String(params.value).toLowerCase() : details?.defaultType ?? 'unknown';
   delete params.value;
-  if (!FAST_TYPES.has(type)) return null;
-  const multi = details?.multiValue ?? false;
-  const structured = details?.structuredValue ?? false;
-  let values: unknown[];
-  if (multi && structured) values = [parseMultiValue(value, structured, type, [], multi, set, structured)];
-  else if (multi) { values = []; parseMultiValue(value, multi, type, values, null, set, false); }
-  else if (structured) values = [parseMultiValue(value, structured, type, [], null, set, structured)];
-  else values = [parseValue(value, type, set, false)];
-  return new FastProperty(params, values);
+  for (const v of Object.values(params)) if (Array.isArray(v)) Object.freeze(v);
+  return {
+    params: Object.freeze(params), type,
+    multi: details?.multiValue ?? false, structured: details?.structuredValue ?? false,
+    detect: details?.detectType ?? null, lists: new Map(),
+  };
 }
 
 /** A parameter's values as ical.js reads them (a string, or an array for repeated or multi-valued params). */
@@ -220,9 +333,13 @@ function paramValues(prop: DecodedProperty, name: string): string[] {
 }
 
 /** A list-valued parameter such as TYPE, also split where a writer packed "WORK,VOICE" into one value. */
-export function paramList(prop: DecodedProperty, name: string): string[] {
+export function paramList(prop: DecodedProperty, name: string): readonly string[] {
+  return prop instanceof FastProperty ? prop.list(name) : splitList(paramValues(prop, name));
+}
+
+function splitList(values: readonly string[]): string[] {
   const out: string[] = [];
-  for (const value of paramValues(prop, name)) {
+  for (const value of values) {
     for (const part of value.split(',')) {
       const t = part.trim();
       if (t !== '') out.push(t);
@@ -236,8 +353,11 @@ export function paramFirst(prop: DecodedProperty, name: string): string | null {
   return paramValues(prop, name)[0] ?? null;
 }
 
+const NEEDS_ESCAPE = /[\\,;\r\n]/;
+
 /** Text escaping, RFC 6350 §3.4 / RFC 5545 §3.3.11; `semicolon` for compound components and vCard 3. */
 export function escapeText(s: string, semicolon: boolean): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   let out = s.replace(/\\/g, '\\\\').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
   if (semicolon) out = out.replace(/;/g, '\\;');
   return out;

@@ -15,7 +15,7 @@
 //    card of the same version (a 4.0 `PREF=1` or `VALUE=uri` has no place in a 3.0 card).
 //    Apple groups are valid in both versions and are written into either, as before.
 import { escapeText, formatLine, headOf, paramValue, rawValue } from './contentline.js';
-import { entryKey, entryLine, ENTRY_PROPERTIES, readEntry, type Entry } from './vcard-entries.js';
+import { entryHead, entryKey, entryValue, ENTRY_PROPERTIES, readEntry, type Entry } from './vcard-entries.js';
 
 export type Version = '3.0' | '4.0';
 
@@ -24,7 +24,10 @@ const NAME_MARK = 'X-CRMSYNC-NAME';
 
 /** Is the device's ungrouped entry line worth keeping (the renderer would write it differently)? */
 export function keepsEntryLine(raw: string, entry: Entry, version: Version): boolean {
-  return raw !== entryLine(entry, version);
+  const head = entryHead(entry, version);
+  if (!raw.startsWith(head) || raw.charCodeAt(head.length) !== 58 /* : */) return true;
+  const value = entryValue(entry, version);
+  return raw.length !== head.length + 1 + value.length || !raw.endsWith(value);
 }
 
 /** The FN lines to keep (marked with the derived name), or none when the renderer writes the same FN. */

@@ -15,21 +15,26 @@ export function appleLabelType(label: string | null): PhoneType | null {
   return m ? APPLE_LABELS[m[1]!.toLowerCase()] ?? null : null;
 }
 
-const lower = (types: readonly string[]) => new Set(types.map((t) => t.toLowerCase()));
+/** Lower-cased TYPE values; an array, as there are rarely more than three. */
+const lower = (types: readonly string[]) => {
+  const out: string[] = [];
+  for (const t of types) out.push(t.toLowerCase());
+  return out;
+};
 
 export function phoneTypeOf(types: readonly string[], label: string | null): PhoneType {
   const t = lower(types);
-  if (t.has('fax')) return 'fax';
-  if (t.has('cell') || t.has('iphone')) return 'mobile';
-  if (t.has('work')) return 'business';
-  if (t.has('home')) return 'private';
+  if (t.includes('fax')) return 'fax';
+  if (t.includes('cell') || t.includes('iphone')) return 'mobile';
+  if (t.includes('work')) return 'business';
+  if (t.includes('home')) return 'private';
   return appleLabelType(label) ?? 'other';
 }
 
 export function emailTypeOf(types: readonly string[], label: string | null): EmailType {
   const t = lower(types);
-  if (t.has('work')) return 'business';
-  if (t.has('home')) return 'private';
+  if (t.includes('work')) return 'business';
+  if (t.includes('home')) return 'private';
   const fromLabel = appleLabelType(label);
   return fromLabel === 'business' || fromLabel === 'private' ? fromLabel : 'other';
 }
@@ -37,7 +42,7 @@ export function emailTypeOf(types: readonly string[], label: string | null): Ema
 export const addressTypeOf = emailTypeOf as (types: readonly string[], label: string | null) => AddressType;
 
 export const isPreferred = (types: readonly string[], pref: string | null) =>
-  lower(types).has('pref') || (pref !== null && pref.trim() !== '');
+  lower(types).includes('pref') || (pref !== null && pref.trim() !== '');
 
 const PHONE_TYPES_OUT: Record<PhoneType, string[]> = {
   business: ['WORK', 'VOICE'], private: ['HOME', 'VOICE'], mobile: ['CELL', 'VOICE'], fax: ['FAX'], other: ['VOICE'],

@@ -1,5 +1,5 @@
 // vCard entry points: one card (CardDAV PUT/GET) and multi-card files (import).
-import { unfold, rawValue, type ContentLine } from './contentline.js';
+import { ContentLineReader, unfold, rawValue, type ContentLine } from './contentline.js';
 import { FormatError, toEntryError, type EntryError } from './errors.js';
 import { parseCardLines, type ParsedVCard, type VCardParseOptions } from './vcard-parse.js';
 
@@ -34,7 +34,7 @@ export interface VCardFileResult {
  */
 export function splitVCards(text: string, opts: VCardParseOptions = {}): VCardFileResult {
   const result: VCardFileResult = { entries: [], errors: [] };
-  const lines = unfold(text);
+  const reader = new ContentLineReader(text);
   let current: ContentLine[] | null = null;
   let index = 0;
   const finish = (card: ContentLine[]) => {
@@ -45,7 +45,7 @@ export function splitVCards(text: string, opts: VCardParseOptions = {}): VCardFi
       result.errors.push(toEntryError(index, start, e));
     }
   };
-  for (const l of lines) {
+  for (let l = reader.next(); l !== null; l = reader.next()) {
     if (isMarker(l, 'BEGIN')) {
       if (current) finish(current); // unterminated: reported by parseCardLines
       index++;
