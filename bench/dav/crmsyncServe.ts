@@ -21,5 +21,20 @@ const app: AppContext = {
 };
 const server = await buildServer(app);
 await server.listen({ host: '127.0.0.1', port });
+// bench/dav/profile.ts: SIGUSR2 starts a CPU profile, the next one writes it to $CRMSYNC_PROFILE
+// (only the timed requests are profiled, not start-up and warm-up).
+if (process.env.CRMSYNC_PROFILE) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  let running = false;
+  process.on('SIGUSR2', () => {
+    running = !running;
+    if (running) void session.post('Profiler.start').then(() => process.stdout.write('profiling\n'));
+    else void session.post('Profiler.stop').then(({ profile }) => { writeFileSync(process.env.CRMSYNC_PROFILE!, JSON.stringify(profile)); process.stdout.write('profiled\n'); });
+  });
+}
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => { void server.close().then(() => app.close()).then(() => process.exit(0)); });

@@ -9,7 +9,9 @@
 // Data: 10,000 contacts and 10,000 events (10 % weekly recurring), the same records everywhere:
 // crmsync loads them through its services, the peers get crmsync's renders written into their
 // storage. crmsync alone: incremental sync-collection at 1,000, 10,000 and 50,000 contacts, and
-// the serving process's peak RSS (VmHWM) at 50,000.
+// the serving process's peak RSS (VmHWM) at 50,000. crmsync is served from the compiled build
+// (`npm run build` into dist/, as `npm start` runs it: no TypeScript loader in the process);
+// `--tsx` serves the sources under tsx instead.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -166,8 +168,13 @@ async function measure(srv: Server): Promise<Figures> {
 
 // ---- crmsync in its own processes
 
-function tsxNode(script: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+const TSX = process.argv.includes('--tsx');
+
+function serveNode(args: string[]): ChildProcess {
+  const serve = TSX
+    ? ['--import', 'tsx', join(import.meta.dirname, 'crmsyncServe.ts')]
+    : [join(import.meta.dirname, 'serveBuilt.mjs'), join(import.meta.dirname, '../../dist')];
+  return spawn(process.execPath, [...serve, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function startCrmsync(contacts: number, events: number): Promise<Server & { loadSeconds: number }> {
@@ -176,7 +183,7 @@ async function startCrmsync(contacts: number, events: number): Promise<Server & 
   const loaded = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crmsyncLoad.ts'), file, String(contacts), String(events)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   const loadSeconds = (JSON.parse(loaded.trim().split('\n').pop()!) as { seconds: number }).seconds;
   const port = await freePort();
-  const child = tsxNode('crmsyncServe.ts', [file, String(port)]);
+  const child = serveNode([file, String(port)]);
   await new Promise<void>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (b: Buffer) => { buf += b.toString(); if (buf.includes('ready')) resolve(); });
@@ -205,7 +212,7 @@ const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed
 const started = new Date();
 const load0 = loadavg();
 out(`Run ${started.toISOString()} · \`npx tsx bench/dav/run.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\` · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM · load average at start ${load0.map((l) => l.toFixed(2)).join(' / ')} (machine shared with other sessions)`);
-out(`Radicale ${execFileSync('/usr/bin/python3', ['-c', 'import radicale; print(radicale.VERSION)'], { encoding: 'utf8' }).trim()}, Xandikos ${execFileSync('/usr/bin/xandikos', ['--version'], { encoding: 'utf8' }).trim().split(/\s+/).pop()}; crmsync on SQLite under tsx.`);
+out(`Radicale ${execFileSync('/usr/bin/python3', ['-c', 'import radicale; print(radicale.VERSION)'], { encoding: 'utf8' }).trim()}, Xandikos ${execFileSync('/usr/bin/xandikos', ['--version'], { encoding: 'utf8' }).trim().split(/\s+/).pop()}; crmsync on SQLite, ${process.argv.includes('--tsx') ? 'sources under tsx' : 'compiled build (dist/)'}.`);
 out('');
 
 note(`generating ${N} contacts and ${N} events`);
@@ -239,6 +246,10 @@ if (peersFile) {
   const save = arg('--save-peers');
   if (save) writeFileSync(save, JSON.stringify({ date: started.toISOString(), n: N, figures: Object.fromEntries(results) }, null, 1));
   if (process.argv.includes('--peers-only')) process.exit(0);
+}
+if (!TSX) {
+  note('building dist/ (npm run build)');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: join(import.meta.dirname, '../..'), stdio: 'inherit' });
 }
 note('loading crmsync');
 const crm = await startCrmsync(N, N);

@@ -24,6 +24,14 @@ export interface DavLimits {
   readonly renderCacheBytes: number;
   /** Item stamps (name, version, extras revision) kept per collection revision, in items. */
   readonly stampCacheItems: number;
+  /** Members loaded, rendered and serialised together while a 207 is streamed. */
+  readonly itemBatch: number;
+  /** Bytes of a streamed 207 collected before they go to the socket; an answer of at most two goes out whole. */
+  readonly streamChunkBytes: number;
+  /** Calendar items kept loaded for calendar-query (recordCache.ts), in items. */
+  readonly recordCacheItems: number;
+  /** Item `response` fragments kept with those snapshots for reuse, in bytes (handlers/light.ts). */
+  readonly responseCacheBytes: number;
   /**
    * F2 for devices: maximum field lengths the device side imposes (none by default). A value
    * coming back that is the CRM value cut to such a limit never overwrites the longer original.
@@ -43,6 +51,10 @@ export const DEFAULT_DAV_LIMITS: DavLimits = {
   lastSeenIntervalMs: 60_000,
   renderCacheBytes: 64 * 1024 * 1024,
   stampCacheItems: 200_000,
+  responseCacheBytes: 16 * 1024 * 1024,
+  recordCacheItems: 20_000,
+  itemBatch: 250,
+  streamChunkBytes: 64 * 1024,
   deviceFieldLimits: {},
 };
 

@@ -175,15 +175,22 @@ function toStamp(col: DavCollection, r: StampRow): ItemStamp {
   };
 }
 
-/** Every current member with its name and stamp, in one query and without record data. */
-export async function listStamps(ctx: CrmContext, col: DavCollection): Promise<ItemStamp[]> {
+/**
+ * Every current member with its name and stamp, in one query and without record data. For a
+ * calendar, `series` keeps only appointments whose series may meet [start, end) by the stored
+ * bounds (`appointments.start_ms`, `last_end_ms`; null = unbounded), widened by the caller.
+ */
+export async function listStamps(ctx: CrmContext, col: DavCollection, series?: { start?: number; end?: number }): Promise<ItemStamp[]> {
+  const within = col.unit !== 'calendar' || series === undefined ? sql`` : sql`
+    ${series.end === undefined ? sql`` : sql` and r.start_ms < ${series.end}`}
+    ${series.start === undefined ? sql`` : sql` and (r.last_end_ms is null or r.last_end_ms > ${series.start})`}`;
   const { rows } = await sql<StampRow>`
     select m.item_id as item_id, m.revision as revision, d.name as name, d.extras_rev as extras_rev,
            r.version as version, r.created_at as created_at, r.updated_at as updated_at
     from collection_members m
     join ${sql.table(RECORD_TABLE[col.unit])} r on r.id = m.item_id
     left join dav_resources d on d.collection_id = m.collection_id and d.item_id = m.item_id
-    where m.collection_id = ${col.collection.id}`.execute(ctx.db);
+    where m.collection_id = ${col.collection.id}${within}`.execute(ctx.db);
   return rows.map((r) => toStamp(col, r));
 }
 
@@ -201,42 +208,99 @@ export async function stampsOf(ctx: CrmContext, col: DavCollection, refs: readon
   });
 }
 
+/** One collection's snapshot: its stamps at `revision`, and what was derived from them. */
+interface Snapshot {
+  readonly revision: number;
+  readonly stamps: readonly ItemStamp[];
+  byName?: Map<string, ItemStamp>;
+  byRevision?: readonly ItemStamp[];
+  /** Response fragments by fragment key (handlers/light.ts) and stamp. */
+  readonly fragments: Map<string, Map<ItemStamp, Buffer>>;
+  fragmentBytes: number;
+}
+
 /**
  * Each collection's stamps as of its revision. Every change a render depends on (a record's
  * content, membership, an item's name or extras) bumps the collection's revision, which each
  * request reads afresh, so a snapshot at the current revision is current (on every node: the
- * revision lives in the store). Bounded by the number of stamps kept.
+ * revision lives in the store). Bounded by the number of stamps kept; the response fragments
+ * kept with the snapshots are bounded by their total length.
  */
 export class StampCache {
-  private readonly byCollection = new Map<string, { revision: number; stamps: readonly ItemStamp[]; byName?: Map<string, ItemStamp> }>();
+  private readonly byCollection = new Map<string, Snapshot>();
   private size = 0;
+  private fragmentBytes = 0;
 
-  constructor(private readonly maxStamps: number) {}
+  constructor(private readonly maxStamps: number, private readonly maxFragmentBytes = 32 * 1024 * 1024) {}
 
-  async list(ctx: CrmContext, col: DavCollection): Promise<readonly ItemStamp[]> {
+  private async snapshot(ctx: CrmContext, col: DavCollection): Promise<Snapshot> {
     const id = col.collection.id;
     const hit = this.byCollection.get(id);
-    if (hit && hit.revision === col.collection.revision) return hit.stamps;
+    if (hit && hit.revision === col.collection.revision) return hit;
     // Read after the revision was: the stamps are at least as new as it (never older).
     const stamps = await listStamps(ctx, col);
-    if (hit) { this.byCollection.delete(id); this.size -= hit.stamps.length; }
+    const snap: Snapshot = { revision: col.collection.revision, stamps, fragments: new Map(), fragmentBytes: 0 };
+    const again = this.byCollection.get(id);
+    if (again) this.drop(id, again);
     if (stamps.length <= this.maxStamps) {
       for (const [k, v] of this.byCollection) {
         if (this.size + stamps.length <= this.maxStamps) break;
-        this.byCollection.delete(k);
-        this.size -= v.stamps.length;
+        this.drop(k, v);
       }
-      this.byCollection.set(id, { revision: col.collection.revision, stamps });
+      this.byCollection.set(id, snap);
       this.size += stamps.length;
     }
-    return stamps;
+    return snap;
+  }
+
+  private drop(id: string, snap: Snapshot): void {
+    this.byCollection.delete(id);
+    this.size -= snap.stamps.length;
+    this.fragmentBytes -= snap.fragmentBytes;
+  }
+
+  async list(ctx: CrmContext, col: DavCollection): Promise<readonly ItemStamp[]> {
+    return (await this.snapshot(ctx, col)).stamps;
+  }
+
+  /** The current members, those changed longest ago first (initial sync-collection). */
+  async byRevision(ctx: CrmContext, col: DavCollection): Promise<readonly ItemStamp[]> {
+    const snap = await this.snapshot(ctx, col);
+    return (snap.byRevision ??= [...snap.stamps].sort((a, b) => a.revision - b.revision));
   }
 
   /** The current members by the name devices know them by (see resolveNames for the rule). */
   async byName(ctx: CrmContext, col: DavCollection): Promise<ReadonlyMap<string, ItemStamp>> {
-    const stamps = await this.list(ctx, col);
-    const entry = this.byCollection.get(col.collection.id);
-    if (entry && entry.stamps === stamps) return (entry.byName ??= new Map(stamps.map((s) => [s.name, s])));
-    return new Map(stamps.map((s) => [s.name, s]));
+    const snap = await this.snapshot(ctx, col);
+    return (snap.byName ??= new Map(snap.stamps.map((s) => [s.name, s])));
   }
+
+  /**
+   * The fragments kept under `key` with the collection's cached snapshot, if it is still the
+   * current one (stamps of the snapshot are the keys); null when nothing may be kept.
+   */
+  fragments(col: DavCollection, key: string): FragmentShelf | null {
+    const id = col.collection.id;
+    const snap = this.byCollection.get(id);
+    if (!snap || snap.revision !== col.collection.revision) return null;
+    let map = snap.fragments.get(key);
+    if (!map) snap.fragments.set(key, (map = new Map()));
+    const kept = map;
+    return {
+      get: (stamp) => kept.get(stamp),
+      keep: (stamp, fragment) => {
+        // Not kept once the budget is spent, nor into a snapshot replaced meanwhile.
+        if (this.fragmentBytes + fragment.length > this.maxFragmentBytes || this.byCollection.get(id) !== snap) return;
+        kept.set(stamp, fragment);
+        snap.fragmentBytes += fragment.length;
+        this.fragmentBytes += fragment.length;
+      },
+    };
+  }
+}
+
+/** Response fragments of one selection at one snapshot (handlers/light.ts). */
+export interface FragmentShelf {
+  get(stamp: ItemStamp): Buffer | undefined;
+  keep(stamp: ItemStamp, fragment: Buffer): void;
 }

@@ -1,6 +1,7 @@
 // The CalDAV/CardDAV server as a fastify plugin (`registerDav`): routes under /dav/, the
 // well-known redirects (RFC 6764 §5), Basic authentication (A1), raw request bodies with the
 // size limit, and one error mapping (DAV:error bodies for preconditions; hostile input is 4xx).
+import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { LoginLimiter } from '../auth/limiter.js';
@@ -18,6 +19,7 @@ import { put } from './handlers/put.js';
 import { report } from './handlers/report.js';
 import { DAV_ROOT, parseDavUrl } from './paths.js';
 import { StampCache } from './items.js';
+import { RecordCache } from './recordCache.js';
 import { RenderCache, Renderer } from './render.js';
 import { resolveResource } from './resources.js';
 import type { DavRequest, DavState } from './state.js';
@@ -46,7 +48,8 @@ export async function registerDav(fastify: FastifyInstance, app: Pick<AppContext
     ctx: app.crm,
     limits,
     renderer: new Renderer(new RenderCache(limits.renderCacheBytes)),
-    stamps: new StampCache(limits.stampCacheItems),
+    stamps: new StampCache(limits.stampCacheItems, limits.responseCacheBytes),
+    records: new RecordCache(limits.recordCacheItems),
     authenticator: new DavAuthenticator(app.crm, limits, options.loginLimiter ?? new LoginLimiter(), options.sleep),
     logger: app.logger,
   };
@@ -58,7 +61,8 @@ export async function registerDav(fastify: FastifyInstance, app: Pick<AppContext
     const redirect = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(301).header('location', DAV_ROOT).send();
     for (const url of ['/.well-known/caldav', '/.well-known/carddav']) scope.route({ method: ['GET', 'HEAD', 'PROPFIND', 'OPTIONS'], url, handler: redirect });
 
-    const handler = (req: FastifyRequest, reply: FastifyReply) => handle(state, req, reply);
+    // The reply is returned: a streamed body is still being sent when the handler resolves.
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => { await handle(state, req, reply); return reply; };
     scope.route({ method: METHODS, url: '/dav', handler, bodyLimit: limits.maxBodyBytes });
     scope.route({ method: METHODS, url: '/dav/*', handler, bodyLimit: limits.maxBodyBytes });
     // Clients pointed at the server's root ask it for current-user-principal (RFC 5397).
@@ -71,15 +75,15 @@ async function handle(state: DavState, req: FastifyRequest, reply: FastifyReply)
   const path = rawUrl === '/' || rawUrl.startsWith('/?') ? ({ kind: 'root' } as const) : parseDavUrl(rawUrl);
   if (req.method === 'OPTIONS') {
     // RFC 4791 §5.1 / RFC 6352 §6.1: capabilities, without authentication.
-    send(reply, { status: 200, headers: { DAV: DAV_HEADER, Allow: ALLOW, 'content-length': '0' } });
+    sendWhole(reply, { status: 200, headers: { DAV: DAV_HEADER, Allow: ALLOW, 'content-length': '0' } });
     return;
   }
   const auth = await state.authenticator.authenticate(req.headers.authorization, req.ip, req.headers['user-agent'] ?? null);
   if (!auth.ok) {
     if (auth.status === 429) {
-      send(reply, { status: 429, headers: { 'retry-after': String(auth.retryAfterSeconds), 'content-type': 'text/plain; charset=utf-8' }, body: 'too many failed logins; try again later\n' });
+      sendWhole(reply, { status: 429, headers: { 'retry-after': String(auth.retryAfterSeconds), 'content-type': 'text/plain; charset=utf-8' }, body: 'too many failed logins; try again later\n' });
     } else {
-      send(reply, { status: 401, headers: { 'www-authenticate': `Basic realm="${REALM}", charset="UTF-8"`, 'content-type': 'text/plain; charset=utf-8' }, body: 'authentication required\n' });
+      sendWhole(reply, { status: 401, headers: { 'www-authenticate': `Basic realm="${REALM}", charset="UTF-8"`, 'content-type': 'text/plain; charset=utf-8' }, body: 'authentication required\n' });
     }
     return;
   }
@@ -90,7 +94,7 @@ async function handle(state: DavState, req: FastifyRequest, reply: FastifyReply)
   if (req.method === 'MKCOL' || req.method === 'MKCALENDAR') {
     // The target does not exist (yet): refuse where the user may look, 404 elsewhere.
     if (!('user' in path) || path.user !== auth.identity.user.username) throw new DavError(404, 'no such resource');
-    send(reply, await mkcol(dreq, req.method));
+    await send(state, reply, await mkcol(dreq, req.method));
     return;
   }
   const resource = await resolveResource(state.ctx, auth.identity.user, path);
@@ -105,10 +109,44 @@ async function handle(state: DavState, req: FastifyRequest, reply: FastifyReply)
     case 'DELETE': res = await del(dreq, resource); break;
     default: throw new DavError(405, `${req.method} is not supported here`, undefined, { allow: ALLOW });
   }
-  send(reply, res);
+  await send(state, reply, res);
 }
 
-function send(reply: FastifyReply, res: DavResponse): void {
+/**
+ * Sends a response. A streamed body's first two chunks are produced before anything is sent:
+ * a failure there still becomes an ordinary error answer, and a body that fits in them goes
+ * out whole with a Content-Length. Longer bodies are sent chunked as they are produced; a
+ * failure after the first byte cannot change the status any more, so it is logged and the
+ * connection destroyed (fastify's stream handling), and the client sees a truncated answer.
+ */
+async function send(state: DavState, reply: FastifyReply, res: DavResponse): Promise<void> {
+  if (!res.chunks) {
+    sendWhole(reply, res);
+    return;
+  }
+  const it = res.chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  const second = first.done ? first : await it.next();
+  reply.code(res.status);
+  for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
+  if (second.done) {
+    void reply.send(first.done ? Buffer.alloc(0) : first.value);
+    return;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      yield first.value as Buffer;
+      yield second.value as Buffer;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    } catch (err) {
+      state.logger.error({ err }, 'DAV response failed after its first bytes; closing the connection');
+      throw err;
+    }
+  }
+  void reply.send(Readable.from(rest(), { highWaterMark: 1 }));
+}
+
+function sendWhole(reply: FastifyReply, res: DavResponse): void {
   reply.code(res.status);
   for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
   void reply.send(res.body ?? '');
@@ -117,27 +155,27 @@ function send(reply: FastifyReply, res: DavResponse): void {
 /** One mapping for every failure: 4xx with a DAV:error body where the RFC names a condition. */
 function sendError(state: DavState, reply: FastifyReply, err: unknown): void {
   const xml = (status: number, body: string, headers: Record<string, string> = {}) =>
-    send(reply, { status, headers: { 'content-type': 'application/xml; charset=utf-8', ...headers }, body });
+    sendWhole(reply, { status, headers: { 'content-type': 'application/xml; charset=utf-8', ...headers }, body });
   if (err instanceof DavError) {
     if (err.condition) xml(err.status, serializeError(err.condition, err.message), { ...err.headers });
-    else send(reply, { status: err.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...err.headers }, body: `${err.message}\n` });
+    else sendWhole(reply, { status: err.status, headers: { 'content-type': 'text/plain; charset=utf-8', ...err.headers }, body: `${err.message}\n` });
     return;
   }
   if (err instanceof DavBadRequest) {
     if (err.precondition) xml(err.status, serializeError(err.precondition, err.message));
-    else send(reply, { status: err.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` });
+    else sendWhole(reply, { status: err.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` });
     return;
   }
   if (err instanceof CrmError) {
     const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'invalid' ? 400 : 403;
-    send(reply, { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` });
+    sendWhole(reply, { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${err.message}\n` });
     return;
   }
   const status = (err as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    send(reply, { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${(err as Error).message}\n` });
+    sendWhole(reply, { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${(err as Error).message}\n` });
     return;
   }
   state.logger.error({ err }, 'DAV request failed');
-  send(reply, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error\n' });
+  sendWhole(reply, { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error\n' });
 }

@@ -4,6 +4,7 @@ import type { CrmContext } from '../crm/context.js';
 import type { DavAuthenticator, DavIdentity } from './auth.js';
 import type { DavLimits } from './config.js';
 import type { StampCache } from './items.js';
+import type { RecordCache } from './recordCache.js';
 import type { Renderer } from './render.js';
 
 export interface DavState {
@@ -12,6 +13,8 @@ export interface DavState {
   readonly renderer: Renderer;
   /** Collections' item stamps by revision (handlers/light.ts). */
   readonly stamps: StampCache;
+  /** Calendar items loaded for calendar-query, by stamp (recordCache.ts). */
+  readonly records: RecordCache;
   readonly authenticator: DavAuthenticator;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }

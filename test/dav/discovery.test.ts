@@ -91,7 +91,8 @@ describe.each(DIALECTS)('DAV discovery and login on %s', (dialect) => {
     const back = await s.request('PROPFIND', url, { headers: { depth: '0' }, body: propfindBody('d:displayname', 'ical:calendar-color', 'ical:calendar-order', 'x:note xmlns:x="urn:x"') });
     expect(back.body).toContain('<d:displayname>Work</d:displayname>');
     expect(back.body).toContain('#FF0000FF');
-    expect(back.body).toMatch(/note xml:lang="en">hi <x\d+:b>there<\/x\d+:b>/);
+    // The answer is streamed: a namespace other than the well-known ones is declared where it is used.
+    expect(back.body).toMatch(/<(x\d+):note xmlns:\1="urn:x" xml:lang="en">hi <\1:b>there<\/\1:b><\/\1:note>/);
     const bad = await s.request('PROPPATCH', url, { body: '<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:getetag>x</d:getetag><d:displayname>Nope</d:displayname></d:prop></d:set></d:propertyupdate>' });
     expect(bad.body).toContain('403 Forbidden');
     expect(bad.body).toContain('424 Failed Dependency');

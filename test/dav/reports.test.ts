@@ -41,6 +41,18 @@ describe.each(DIALECTS)('DAV reports on %s', (dialect) => {
     expect(hrefsIn(later.body)).toEqual([`${CALENDAR}weekly.ics`]);
   });
 
+  it('repeated time-range queries (kept records and occurrence lists) follow a changed series', async () => {
+    const later = () => s.request('REPORT', CALENDAR, { headers: { depth: '1' }, body: query('20261221T000000Z', '20261222T000000Z') });
+    expect(hrefsIn((await later()).body)).toEqual([`${CALENDAR}weekly.ics`]);
+    expect(hrefsIn((await later()).body)).toEqual([`${CALENDAR}weekly.ics`]);
+    const etag = String((await s.request('GET', `${CALENDAR}weekly.ics`)).headers.etag);
+    const shortened = SERIES.replace('COUNT=6', 'COUNT=3');
+    expect((await s.request('PUT', `${CALENDAR}weekly.ics`, { body: shortened, headers: { 'content-type': 'text/calendar', 'if-match': etag } })).status).toBeLessThan(300);
+    expect(hrefsIn((await later()).body)).toEqual([]);
+    const tuesday8 = await s.request('REPORT', CALENDAR, { headers: { depth: '1' }, body: query('20261208T000000Z', '20261209T000000Z') });
+    expect(hrefsIn(tuesday8.body)).toEqual([`${CALENDAR}weekly.ics`]);
+  });
+
   it('expand returns each occurrence in UTC with its RECURRENCE-ID, without RRULE', async () => {
     const r = await s.request('REPORT', CALENDAR, {
       headers: { depth: '1' },

@@ -1,12 +1,14 @@
 // PROPFIND (RFC 4918 §9.1) at depth 0 or 1; infinity is refused with propfind-finite-depth.
+// A collection's members are streamed (handlers/light.ts), everything else is answered first.
 import { evaluateProps, type Target } from '../props/index.js';
 import { hrefs } from '../paths.js';
 import { collectionsIn, userCollections, type Resource } from '../resources.js';
 import type { DavRequest } from '../state.js';
 import { header } from '../state.js';
-import { parseDepth, parsePropfind, PROPFIND_FINITE_DEPTH } from '../xml/index.js';
-import { itemsForProps } from './light.js';
-import { DAV_HEADER, directoryFor, itemTarget, multistatus, propEnv, requireItem, wantsMinimal, type DavResponse } from './common.js';
+import { MultistatusStream, parseDepth, parsePropfind, PROPFIND_FINITE_DEPTH } from '../xml/index.js';
+import type { ItemStamp } from '../items.js';
+import { itemResponses } from './light.js';
+import { DAV_HEADER, directoryFor, itemTarget, propEnv, requireItem, streamedMultistatus, wantsMinimal, type DavResponse, type Fragment } from './common.js';
 
 export async function propfind(req: DavRequest, resource: Resource): Promise<DavResponse> {
   const depth = parseDepth(header(req, 'depth'), 'infinity', [0, 1], PROPFIND_FINITE_DEPTH);
@@ -15,6 +17,7 @@ export async function propfind(req: DavRequest, resource: Resource): Promise<Dav
   const user = req.identity.user;
   const targets: Target[] = [];
   const items = [];
+  let members: readonly ItemStamp[] = [];
   switch (resource.type) {
     case 'item': {
       const item = await requireItem(req, resource.col, resource.name);
@@ -24,11 +27,7 @@ export async function propfind(req: DavRequest, resource: Resource): Promise<Dav
     }
     case 'collection': {
       targets.push(resource);
-      if (depth === 1) {
-        const all = await itemsForProps(req, resource.col, await req.state.stamps.list(ctx, resource.col), select);
-        items.push(...all);
-        for (const item of all) targets.push(itemTarget(resource.col, item));
-      }
+      if (depth === 1) members = await req.state.stamps.list(ctx, resource.col);
       break;
     }
     case 'home': {
@@ -62,8 +61,13 @@ export async function propfind(req: DavRequest, resource: Resource): Promise<Dav
   }
   const env = propEnv(req, await directoryFor(req, items));
   const minimal = wantsMinimal(req);
-  const response = multistatus({
-    responses: targets.map((t) => ({ type: 'propstat', href: t.href, propstats: evaluateProps(t, select, env, minimal) })),
-  });
-  return { ...response, headers: { ...response.headers, DAV: DAV_HEADER } };
+  const ms = new MultistatusStream();
+  const first = targets.map((t) => ms.response({ type: 'propstat', href: t.href, propstats: evaluateProps(t, select, env, minimal) }));
+  async function* batches(): AsyncGenerator<readonly Fragment[]> {
+    yield first;
+    if (resource.type === 'collection' && members.length > 0) {
+      yield* itemResponses(req, resource.col, members, select, ms, { minimal, fromSnapshot: true });
+    }
+  }
+  return streamedMultistatus(req, ms, batches(), undefined, { DAV: DAV_HEADER });
 }

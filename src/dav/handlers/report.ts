@@ -1,10 +1,15 @@
 // REPORT (RFC 3253 §3.6): calendar-multiget / calendar-query / free-busy-query (RFC 4791 §7),
 // addressbook-multiget / addressbook-query (RFC 6352 §8), sync-collection (RFC 6578 §3).
+// Answers are streamed (common.ts streamedMultistatus) after every check that may refuse them:
+// limits, tokens and query match counts come first; an answer whose calendar-data expansion
+// may still exceed the request's budget is produced whole before its first byte.
 import { changesSince } from '../../crm/syncSets.js';
 import { CrmError, ExpiredRevisionError } from '../../domain/errors.js';
 import { DavError, forbidden } from '../errors.js';
-import { loadItems, refsOf, stampsOf, type LoadedItem } from '../items.js';
-import { itemsForProps } from './light.js';
+import { chunks } from '../../crm/context.js';
+import { listStamps, loadItems, refsOf, stampsOf, type ItemStamp, type LoadedItem } from '../items.js';
+import { recordKey, seriesOverlaps, type CachedRecord } from '../recordCache.js';
+import { itemResponses } from './light.js';
 import { parseHref, hrefs } from '../paths.js';
 import { evaluateProps, type PropEnv } from '../props/index.js';
 import { parseSyncToken, syncToken } from '../props/rfc6578.js';
@@ -15,10 +20,10 @@ import { matchesAddressbookFilter } from '../query/vcardFilter.js';
 import { userCollections, type DavCollection, type Resource } from '../resources.js';
 import type { DavRequest } from '../state.js';
 import {
-  dav, parseReport, type AddressbookMultiget, type AddressbookQuery, type CalendarMultiget, type CalendarQuery,
-  type CompFilter, type FreeBusyQuery, type MultistatusResponse, type PropSelection, type SyncCollection,
+  dav, MultistatusStream, parseReport, type AddressbookMultiget, type AddressbookQuery, type CalendarMultiget, type CalendarQuery,
+  type CompFilter, type FreeBusyQuery, type PropSelection, type SyncCollection,
 } from '../xml/index.js';
-import { directoryFor, itemTarget, loadAllItems, multistatus, propEnv, wantsMinimal, type DavResponse } from './common.js';
+import { directoryFor, eagerly, type Fragment, itemTarget, loadAllItems, mayRefuse, propEnv, streamedMultistatus, wantsMinimal, type DavResponse } from './common.js';
 
 export async function report(req: DavRequest, resource: Resource): Promise<DavResponse> {
   const body = parseReport(req.body);
@@ -50,8 +55,22 @@ function requireCollection(resource: Resource, home: 'calendars' | 'addressbooks
   return resource.col;
 }
 
-function propstatResponses(items: readonly LoadedItem[], col: DavCollection, select: PropSelection, env: PropEnv, minimal: boolean): MultistatusResponse[] {
-  return items.map((item) => ({ type: 'propstat', href: item.href, propstats: evaluateProps(itemTarget(col, item), select, env, minimal) }));
+/** `response` fragments of loaded items, a batch at a time. */
+function* loadedResponses(req: DavRequest, ms: MultistatusStream, items: readonly LoadedItem[], col: DavCollection, select: PropSelection, env: PropEnv, minimal: boolean): Generator<string[]> {
+  const batch = req.state.limits.itemBatch;
+  for (let i = 0; i < items.length; i += batch) {
+    yield items.slice(i, i + batch).map((item) => ms.response({ type: 'propstat', href: item.href, propstats: evaluateProps(itemTarget(col, item), select, env, minimal) }));
+  }
+}
+
+/** The answer of `batches`, produced whole first when its evaluation may still refuse it. */
+async function answer(req: DavRequest, calendarData: CalendarMultiget['calendarData'] | undefined, ms: MultistatusStream, batches: AsyncIterable<readonly Fragment[]> | Iterable<readonly Fragment[]>, tail?: () => { syncToken?: string }): Promise<DavResponse> {
+  if (mayRefuse(calendarData)) return streamedMultistatus(req, ms, await eagerly(toAsync(batches)), tail);
+  return streamedMultistatus(req, ms, batches, tail);
+}
+
+async function* toAsync<T>(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* source;
 }
 
 // ---- multiget (RFC 4791 §7.9, RFC 6352 §8.7)
@@ -76,26 +95,27 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
     list.push({ href, name: p.name });
     wanted.set(col, list);
   }
-  const loaded: { col: DavCollection; item: LoadedItem }[] = [];
-  for (const [col, list] of wanted) {
-    // Names resolve against the collection's stamp snapshot (no query while it is current).
-    const byName = await req.state.stamps.byName(req.state.ctx, col);
-    const found = new Set<string>();
-    const stamps = [...new Set(list.map((x) => x.name))].flatMap((n) => { const st = byName.get(n); return st ? [st] : []; });
-    const items = await itemsForProps(req, col, stamps, body.select, body.type === 'addressbook-multiget' ? body.addressData : null);
-    for (const item of items) { loaded.push({ col, item }); found.add(item.name); }
-    for (const x of list) if (!found.has(x.name)) missing.push(x.href);
-  }
-  const env = propEnv(req, await directoryFor(req, loaded.map((l) => l.item)), {
-    calendarData: body.type === 'calendar-multiget' ? body.calendarData : null,
-    addressData: body.type === 'addressbook-multiget' ? body.addressData : null,
-  });
   const minimal = wantsMinimal(req);
-  const responses: MultistatusResponse[] = [
-    ...loaded.map(({ col, item }) => ({ type: 'propstat' as const, href: item.href, propstats: evaluateProps(itemTarget(col, item), body.select, env, minimal) })),
-    ...missing.map((href) => ({ type: 'status' as const, hrefs: [href] as [string], status: 404 })),
-  ];
-  return multistatus({ responses });
+  const calendarData = body.type === 'calendar-multiget' ? body.calendarData : null;
+  const addressData = body.type === 'addressbook-multiget' ? body.addressData : null;
+  const budget = { instances: req.state.limits.maxInstancesPerRequest };
+  const ms = new MultistatusStream();
+  async function* batches(): AsyncGenerator<readonly Fragment[]> {
+    for (const [col, list] of wanted) {
+      // Names resolve against the collection's stamp snapshot (no query while it is current).
+      const byName = await req.state.stamps.byName(req.state.ctx, col);
+      const stamps: ItemStamp[] = [];
+      for (const name of new Set(list.map((x) => x.name))) {
+        const st = byName.get(name);
+        if (st) stamps.push(st);
+      }
+      const gone = new Set<string>();
+      yield* itemResponses(req, col, stamps, body.select, ms, { minimal, calendarData, addressData, budget, fromSnapshot: true, gone: (s) => gone.add(s.name) });
+      for (const x of list) if (!byName.has(x.name) || gone.has(x.name)) missing.push(x.href);
+    }
+    yield missing.map((href) => ms.response({ type: 'status', hrefs: [href], status: 404 }));
+  }
+  return answer(req, calendarData, ms, batches());
 }
 
 // ---- calendar-query (RFC 4791 §7.8)
@@ -124,37 +144,61 @@ function requiredEventRange(filter: CompFilter): { start?: number; end?: number 
 /** Slack around the series bounds (floating and all-day times are placed within ±14 h of UTC). */
 const BOUNDS_SLACK_MS = 2 * 86_400_000;
 
-async function calendarQueryCandidates(req: DavRequest, col: DavCollection, body: CalendarQuery): Promise<LoadedItem[]> {
+/** A candidate of a calendar-query with its cache entry (occurrence bounds), when it has one. */
+interface Candidate { readonly item: LoadedItem; readonly entry: CachedRecord | null }
+
+/**
+ * The members a calendar-query may match: with the usual VEVENT time-range, narrowed in SQL by
+ * the series' bounds before any record is read; records come from the record cache by stamp and
+ * only the others are loaded (then kept).
+ */
+async function calendarQueryCandidates(req: DavRequest, col: DavCollection, body: CalendarQuery): Promise<Candidate[]> {
   const range = col.unit === 'calendar' ? requiredEventRange(body.filter) : null;
-  if (range === null) return loadAllItems(req, col);
-  const { ctx } = req.state;
-  let q = ctx.db.selectFrom('collection_members').innerJoin('appointments', 'appointments.id', 'collection_members.item_id')
-    .select('collection_members.item_id as item_id').where('collection_members.collection_id', '=', col.collection.id);
-  if (range.end !== undefined) { const end = range.end + BOUNDS_SLACK_MS; q = q.where('appointments.start_ms', '<', end); }
-  if (range.start !== undefined) {
-    const start = range.start - BOUNDS_SLACK_MS;
-    q = q.where((eb) => eb.or([eb('appointments.last_end_ms', 'is', null), eb('appointments.last_end_ms', '>', start)]));
+  if (range === null) return (await loadAllItems(req, col)).map((item) => ({ item, entry: null }));
+  const { ctx, records } = req.state;
+  const colId = col.collection.id;
+  const stamps = await listStamps(ctx, col, {
+    ...(range.start !== undefined ? { start: range.start - BOUNDS_SLACK_MS } : {}),
+    ...(range.end !== undefined ? { end: range.end + BOUNDS_SLACK_MS } : {}),
+  });
+  const found = new Map<string, Candidate>();
+  const cold: ItemStamp[] = [];
+  for (const s of stamps) {
+    const entry = records.get(recordKey(colId, s.itemId, s.version, s.updatedAt, s.extrasRev));
+    if (entry) found.set(s.itemId, { item: { itemId: s.itemId, name: s.name, href: s.href, extras: entry.extras, extrasRev: s.extrasRev, data: entry.data }, entry });
+    else cold.push(s);
   }
-  const ids = (await q.execute()).map((r) => r.item_id);
-  const refs = await refsOf(ctx, col, ids);
-  return loadItems(ctx, col, ids.map((id) => refs.get(id)!));
+  for (const part of chunks(cold, req.state.limits.itemBatch)) {
+    const refs = await refsOf(ctx, col, part.map((s) => s.itemId));
+    for (const item of await loadItems(ctx, col, part.map((s) => refs.get(s.itemId)!))) {
+      // Keyed by what was loaded (not the stamp read before it), so an entry always holds its key's state.
+      const entry: CachedRecord = { data: item.data, extras: item.extras };
+      const r = item.data.record;
+      records.set(recordKey(colId, item.itemId, r.version, r.updatedAt, item.extrasRev), entry);
+      found.set(item.itemId, { item, entry });
+    }
+  }
+  return stamps.flatMap((s) => { const c = found.get(s.itemId); return c ? [c] : []; });
 }
 
 async function calendarQuery(req: DavRequest, col: DavCollection, body: CalendarQuery): Promise<DavResponse> {
-  const items = await calendarQueryCandidates(req, col, body);
+  const candidates = await calendarQueryCandidates(req, col, body);
+  const items = candidates.map((c) => c.item);
   const env = propEnv(req, await directoryFor(req, items), { calendarData: body.calendarData });
   const limits = req.state.limits;
   const simple = simpleComponentFilter(body.filter);
-  const matching = items.filter((item) => {
-    const facts = { component: col.component ?? 'VEVENT', overlaps: (r: { start?: number; end?: number }) => objectOverlaps(item.data, r, limits) };
+  const matching = candidates.filter(({ item, entry }) => {
+    const overlaps = (r: { start?: number; end?: number }) => (entry ? seriesOverlaps(entry, r, limits) : undefined) ?? objectOverlaps(item.data, r, limits);
+    const facts = { component: col.component ?? 'VEVENT', overlaps };
     if (simple) return simple.name === facts.component && (simple.timeRange === null || facts.overlaps(simple.timeRange));
     const text = req.state.renderer.render(col.collection.id, item, 'ical', env.directory).body;
     return matchesCalendarFilter(parseCalendarTree(text), body.filter, facts);
-  });
+  }).map((c) => c.item);
   if (matching.length > limits.maxQueryResults) {
     throw forbidden(`the query matches more than ${limits.maxQueryResults} items; narrow it`, dav('number-of-matches-within-limits'));
   }
-  return multistatus({ responses: propstatResponses(matching, col, body.select, env, wantsMinimal(req)) });
+  const ms = new MultistatusStream();
+  return answer(req, body.calendarData, ms, loadedResponses(req, ms, matching, col, body.select, env, wantsMinimal(req)));
 }
 
 // ---- addressbook-query (RFC 6352 §8.6)
@@ -171,10 +215,13 @@ async function addressbookQuery(req: DavRequest, col: DavCollection, body: Addre
     if (matching.length >= cap) { truncated = true; break; }
     matching.push(item);
   }
-  const responses = propstatResponses(matching, col, body.select, env, wantsMinimal(req));
-  // §8.6.1: a truncated answer says so with 507 on the request-URI.
-  if (truncated) responses.push({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') });
-  return multistatus({ responses });
+  const ms = new MultistatusStream();
+  function* batches(): Generator<readonly Fragment[]> {
+    yield* loadedResponses(req, ms, matching, col, body.select, env, wantsMinimal(req));
+    // §8.6.1: a truncated answer says so with 507 on the request-URI.
+    if (truncated) yield [ms.response({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') })];
+  }
+  return answer(req, null, ms, batches());
 }
 
 // ---- free-busy-query (RFC 4791 §7.10)
@@ -196,18 +243,20 @@ async function syncCollection(req: DavRequest, col: DavCollection, body: SyncCol
   const { ctx } = req.state;
   const limit = body.limit?.nresults;
   const minimal = wantsMinimal(req);
-  const env = (items: LoadedItem[]) => directoryFor(req, items).then((d) => propEnv(req, d, { calendarData: body.calendarData, addressData: body.addressData }));
+  const data = { calendarData: body.calendarData, addressData: body.addressData, budget: { instances: req.state.limits.maxInstancesPerRequest } };
+  const ms = new MultistatusStream();
   if (body.syncToken === '') {
     // Initial sync: every member. With a limit, the members changed longest ago come first and
     // the token is the revision of the last one delivered, so the next request continues there.
-    const members = [...await req.state.stamps.list(ctx, col)].sort((a, b) => a.revision - b.revision);
+    const members = await req.state.stamps.byRevision(ctx, col);
     const truncated = limit !== undefined && members.length > limit;
     const taken = truncated ? members.slice(0, limit) : members;
-    const items = await itemsForProps(req, col, taken, body.select, body.addressData);
-    const responses = propstatResponses(items, col, body.select, await env(items), minimal);
-    if (truncated) responses.push({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') });
+    async function* batches(): AsyncGenerator<readonly Fragment[]> {
+      yield* itemResponses(req, col, taken, body.select, ms, { minimal, ...data, fromSnapshot: true });
+      if (truncated) yield [ms.response({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') })];
+    }
     const revision = truncated ? taken[taken.length - 1]!.revision : col.collection.revision;
-    return multistatus({ responses, syncToken: syncToken(col, revision) });
+    return answer(req, body.calendarData, ms, batches(), () => ({ syncToken: syncToken(col, revision) }));
   }
   const since = parseSyncToken(col, body.syncToken);
   if (since === null) throw invalidToken('this sync-token was not issued for this collection; sync again from scratch');
@@ -221,16 +270,15 @@ async function syncCollection(req: DavRequest, col: DavCollection, body: SyncCol
   const upserts = changes.changes.filter((c) => c.op === 'upsert').map((c) => c.itemId);
   const removals = changes.changes.filter((c) => c.op === 'remove').map((c) => c.itemId);
   const refs = await refsOf(ctx, col, [...upserts, ...removals]);
-  const items = await itemsForProps(req, col, await stampsOf(ctx, col, upserts.map((id) => refs.get(id)!)), body.select, body.addressData);
-  const present = new Set(items.map((i) => i.itemId));
-  const responses: MultistatusResponse[] = [
-    ...propstatResponses(items, col, body.select, await env(items), minimal),
+  const stamps = await stampsOf(ctx, col, upserts.map((id) => refs.get(id)!));
+  const present = new Set(stamps.map((s) => s.itemId));
+  const gone = [...removals, ...upserts.filter((id) => !present.has(id))];
+  const { truncated, revision } = changes;
+  async function* batches(): AsyncGenerator<readonly Fragment[]> {
+    yield* itemResponses(req, col, stamps, body.select, ms, { minimal, ...data, fromSnapshot: false, gone: (s) => gone.push(s.itemId) });
     // §3.5.2: removed members (and upserts whose record vanished meanwhile) as 404.
-    ...[...removals, ...upserts.filter((id) => !present.has(id))].map((id) => ({
-      type: 'status' as const, hrefs: [hrefs.item(col.href, refs.get(id)!.name)] as [string], status: 404,
-    })),
-  ];
-  if (changes.truncated) responses.push({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') });
-  return multistatus({ responses, syncToken: syncToken(col, changes.revision) });
+    yield gone.map((id) => ms.response({ type: 'status', hrefs: [hrefs.item(col.href, refs.get(id)!.name)], status: 404 }));
+    if (truncated) yield [ms.response({ type: 'status', hrefs: [col.href], status: 507, error: dav('number-of-matches-within-limits') })];
+  }
+  return answer(req, body.calendarData, ms, batches(), () => ({ syncToken: syncToken(col, revision) }));
 }
-

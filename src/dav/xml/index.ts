@@ -25,6 +25,7 @@ export {
 export * from './requests/types.js';
 export {
   serializeMultistatus,
+  MultistatusStream,
   statusLine,
   type Multistatus,
   type MultistatusResponse,

@@ -93,6 +93,31 @@ export function serializeMultistatus(ms: Multistatus): string {
   });
 }
 
+/**
+ * A 207 body a response at a time, for answers streamed to the socket: the root start tag
+ * declares the fixed prefixes, and every `response` fragment declares any other namespace it
+ * uses itself, so fragments stand on their own (they may be cached and written into any
+ * streamed document).
+ */
+export class MultistatusStream {
+  private readonly w = new XmlWriter(true);
+
+  start(): string {
+    return this.w.rootStart(D.multistatus);
+  }
+
+  response(r: MultistatusResponse): string {
+    writeResponse(this.w, r);
+    return this.w.take();
+  }
+
+  end(tail: Pick<Multistatus, 'description' | 'syncToken'> = {}): string {
+    if (tail.description !== undefined) this.w.leaf(D.responsedescription, tail.description);
+    if (tail.syncToken !== undefined) this.w.leaf(D.syncToken, tail.syncToken);
+    return this.w.take() + this.w.rootEnd(D.multistatus);
+  }
+}
+
 function writeResponse(w: XmlWriter, r: MultistatusResponse): void {
   w.open(D.response);
   switch (r.type) {

@@ -12,10 +12,25 @@ export const FIXED_PREFIXES: ReadonlyMap<string, string> = new Map([
   [NS.CRMSYNC, 'crmsync'],
 ]);
 
-/** Prefixes used by one document; every one is declared on the root element. */
+/**
+ * Prefixes used by one document; every one is declared on the root element. A sealed scope
+ * (streamed documents) declares the fixed prefixes on the root up front; other namespaces get
+ * generated prefixes that the writer declares where they are used.
+ */
 export class NamespaceScope {
   private readonly used = new Map<string, string>();
+  private readonly root: ReadonlyMap<string, string>;
   private generated = 0;
+
+  constructor(sealed = false) {
+    if (sealed) for (const [ns, p] of FIXED_PREFIXES) this.used.set(ns, p);
+    this.root = sealed ? FIXED_PREFIXES : this.used;
+  }
+
+  /** Whether `ns` is declared on the root element. */
+  onRoot(ns: string): boolean {
+    return this.root.has(ns);
+  }
 
   /** The prefix for `ns`; '' for no namespace (we never declare a default namespace). */
   prefix(ns: string): string {
@@ -32,7 +47,7 @@ export class NamespaceScope {
   /** ` xmlns:p="uri"` for every namespace used, DAV: first. */
   declarations(escape: (s: string) => string): string {
     const parts: string[] = [];
-    for (const [ns, p] of this.used) parts.push(` xmlns:${p}="${escape(ns)}"`);
+    for (const [ns, p] of this.root) parts.push(` xmlns:${p}="${escape(ns)}"`);
     return parts.join('');
   }
 }

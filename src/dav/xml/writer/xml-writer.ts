@@ -1,7 +1,10 @@
 // A string-building XML writer, no DOM. It appends to one string: V8 keeps `+=` results as
 // ropes and flattens once. Tag strings are computed once per document and name, so that the
 // thousands of `<d:href>` of a large PROPFIND allocate nothing but their content.
-// Namespace declarations are collected while writing and put on the root element at the end.
+// Namespace declarations are collected while writing and put on the root element at the end,
+// or, for a streamed document whose root is already sent (`sealed`), fixed up front: the fixed
+// prefixes on the root, any other namespace declared on each element that uses it, so every
+// fragment the writer produces stands on its own (and can be cached and reused).
 
 import type { XmlElement } from '../element.js';
 import type { QName } from '../names.js';
@@ -10,6 +13,8 @@ import { NamespaceScope } from './namespaces.js';
 
 interface TagStrings {
   readonly name: string;
+  /** ` xmlns:x0="…"` on an element of an undeclared namespace in a sealed writer, else ''. */
+  readonly decl: string;
   readonly open: string;
   readonly close: string;
   readonly empty: string;
@@ -17,8 +22,15 @@ interface TagStrings {
 
 export class XmlWriter {
   private out = '';
-  private readonly scope = new NamespaceScope();
+  private readonly scope: NamespaceScope;
   private readonly tags = new Map<string, Map<string, TagStrings>>();
+  /** Sealed writer: the local declarations of the elements now open. */
+  private readonly declaredHere = new Set<string>();
+
+  /** `sealed`: the root declares exactly the fixed prefixes (see `rootStart`). */
+  constructor(private readonly sealed = false) {
+    this.scope = new NamespaceScope(sealed);
+  }
 
   private strings(q: QName): TagStrings {
     let byName = this.tags.get(q.ns);
@@ -30,7 +42,8 @@ export class XmlWriter {
     if (t === undefined) {
       const p = this.scope.prefix(q.ns);
       const name = p === '' ? q.name : `${p}:${q.name}`;
-      t = { name, open: `<${name}>`, close: `</${name}>`, empty: `<${name}/>` };
+      const decl = this.localDeclaration(q.ns, p);
+      t = { name, decl, open: `<${name}${decl}>`, close: `</${name}>`, empty: `<${name}${decl}/>` };
       byName.set(q.name, t);
     }
     return t;
@@ -73,20 +86,24 @@ export class XmlWriter {
   /** An element with attributes (keys in Clark notation) and a content writer; empty when none. */
   withAttrs(q: QName, attrs: Readonly<Record<string, string>> | undefined, content?: () => void): void {
     const t = this.strings(q);
+    // Sealed writer: declare the element's namespace unless an enclosing element already did.
+    const declares = t.decl !== '' && !this.declaredHere.has(t.decl);
     let hasAttrs = false;
     if (attrs) {
       for (const key in attrs) {
-        if (!hasAttrs) this.out += `<${t.name}`;
+        if (!hasAttrs) this.out += `<${t.name}${declares ? t.decl : ''}`;
         hasAttrs = true;
-        this.out += ` ${this.attrName(key)}="${escapeAttr(attrs[key]!)}"`;
+        this.out += ` ${this.attrName(key, t.decl)}="${escapeAttr(attrs[key]!)}"`;
       }
     }
     if (!content) {
-      this.out += hasAttrs ? '/>' : t.empty;
+      this.out += hasAttrs ? '/>' : declares || t.decl === '' ? t.empty : `<${t.name}/>`;
       return;
     }
-    this.out += hasAttrs ? '>' : t.open;
+    this.out += hasAttrs ? '>' : declares || t.decl === '' ? t.open : `<${t.name}>`;
+    if (declares) this.declaredHere.add(t.decl);
     content();
+    if (declares) this.declaredHere.delete(t.decl);
     this.out += t.close;
   }
 
@@ -109,9 +126,35 @@ export class XmlWriter {
     return `<?xml version="1.0" encoding="utf-8"?>\n<${t.name}${this.scope.declarations(escapeAttr)}>${this.out}${t.close}`;
   }
 
-  private attrName(key: string): string {
+  /** Sealed writer: `<?xml?>` + the root start tag declaring the fixed prefixes. */
+  rootStart(root: QName): string {
+    return `<?xml version="1.0" encoding="utf-8"?>\n<${this.strings(root).name}${this.scope.declarations(escapeAttr)}>`;
+  }
+
+  rootEnd(root: QName): string {
+    return this.strings(root).close;
+  }
+
+  /** What was written since the last call (sealed writer: one self-contained fragment). */
+  take(): string {
+    const s = this.out;
+    this.out = '';
+    return s;
+  }
+
+  private localDeclaration(ns: string, prefix: string): string {
+    return this.sealed && prefix !== '' && prefix !== 'xml' && !this.scope.onRoot(ns) ? ` xmlns:${prefix}="${escapeAttr(ns)}"` : '';
+  }
+
+  /**
+   * An attribute's prefixed name. In a sealed writer a namespace not declared by the element
+   * (`elementDecl`) or an enclosing one is declared in the same start tag.
+   */
+  private attrName(key: string, elementDecl: string): string {
     if (!key.startsWith('{')) return key;
     const close = key.indexOf('}');
-    return this.tag({ ns: key.slice(1, close), name: key.slice(close + 1) });
+    const t = this.strings({ ns: key.slice(1, close), name: key.slice(close + 1) });
+    if (t.decl === '' || t.decl === elementDecl || this.declaredHere.has(t.decl)) return t.name;
+    return `${t.decl.slice(1)} ${t.name}`;
   }
 }
