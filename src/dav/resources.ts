@@ -5,6 +5,7 @@ import type { CrmContext } from '../crm/context.js';
 import { ensureCollection, listCollections, type Collection } from '../crm/syncSets.js';
 import type { Id, Unit, User } from '../domain/records.js';
 import { notFound } from './errors.js';
+import { hrefs, type DavPath, type HomeKind } from './paths.js';
 
 export type ComponentType = 'VEVENT' | 'VTODO';
 
