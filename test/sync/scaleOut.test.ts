@@ -1,9 +1,10 @@
 // Issue 4 item 4 / O2 with the whole product: PostgreSQL, one web node (`crmsync serve` with
 // CRMSYNC_WORKERS=external) and three `crmsync worker` processes of the real CLI, 50 users with
 // one Radicale account each (A3) and a channel per unit: 150 channels. "Sync all" is asked for
-// through the API; then, after edits in the CRM and on the accounts, the automatic runs carry
-// them. Every channel must converge, no channel may ever run twice at once, and the work must be
-// shared by the workers (the web node runs none).
+// through the API, with "sync now" clicks on channels while they run; then, after edits in the
+// CRM and on the accounts, the automatic runs carry them. Every channel must converge, no channel
+// may ever run twice at once (run log, and pg-boss's record of which worker held which channel
+// when), and the work must be shared by the workers (the web node runs none).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
