@@ -61,20 +61,21 @@ async function crmChanges(crm: BenchCrm, deps: EngineDeps, channelId: string, id
 
 async function engineAlone() {
   out(`\n### Engine alone against the in-memory account (${CONTACTS} contacts, ${EVENTS} events)\n`);
-  out('| run | batch size (L1) | items | wall (s) | crmsync CPU (s) | items/s |');
-  out('|---|---:|---:|---:|---:|---:|');
+  out(`(${new Date().toISOString()}, load ${loadavg()})\n`);
+  out('| run | batch size (L1) | items | wall (s) | crmsync CPU (s) | items/s (wall) | items/s (CPU) |');
+  out('|---|---:|---:|---:|---:|---:|---:|');
   for (const batch of [500, CONTACTS]) {
     const w = await memoryWorld(CONTACTS, 0);
     await setBatchSize(w.crm, w.ch.contacts!, batch);
     const m = await measure(() => done(w.deps, w.ch.contacts!));
     if (w.account.col('/dav/alice/contacts/').items.size !== CONTACTS) throw new Error('not all contacts synced');
-    out(`| first sync, contacts CRM→remote | ${batch} | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} |`);
+    out(`| first sync, contacts CRM→remote | ${batch} | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} | ${Math.round(CONTACTS / (m.cpuMs / 1000))} |`);
     await w.crm.close();
   }
   {
     const w = await memoryWorld(0, EVENTS);
     const m = await measure(() => done(w.deps, w.ch.calendar!));
-    out(`| first sync, events CRM→remote | 500 | ${EVENTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(EVENTS / (m.wallMs / 1000))} |`);
+    out(`| first sync, events CRM→remote | 500 | ${EVENTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(EVENTS / (m.wallMs / 1000))} | ${Math.round(EVENTS / (m.cpuMs / 1000))} |`);
     await w.crm.close();
   }
   {
@@ -89,13 +90,13 @@ async function engineAlone() {
     }
     await w0.crm.close();
     const m = await measure(() => done(w.deps, w.ch.contacts!));
-    out(`| first sync, contacts remote→CRM (I1 import) | 500 | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} |`);
+    out(`| first sync, contacts remote→CRM (I1 import) | 500 | ${CONTACTS} | ${s1(m.wallMs)} | ${s1(m.cpuMs)} | ${Math.round(CONTACTS / (m.wallMs / 1000))} | ${Math.round(CONTACTS / (m.cpuMs / 1000))} |`);
     await w.crm.close();
   }
 }
 
 async function incremental() {
-  out('\n### Incremental runs against the in-memory account (contacts channel)\n');
+  out(`\n### Incremental runs against the in-memory account (contacts channel; ${new Date().toISOString()}, load ${loadavg()})\n`);
   out('| channel size | no change: median of 5 (ms) | 10 CRM changes: median of 3 (ms) | 10 remote changes: median of 3 (ms) |');
   out('|---:|---:|---:|---:|');
   for (const size of [1000, CONTACTS]) {
