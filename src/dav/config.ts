@@ -54,7 +54,7 @@ export const DEFAULT_DAV_LIMITS: DavLimits = {
   responseCacheBytes: 16 * 1024 * 1024,
   recordCacheItems: 20_000,
   itemBatch: 250,
-  streamChunkBytes: 64 * 1024,
+  streamChunkBytes: 256 * 1024,
   deviceFieldLimits: {},
 };
 
