@@ -51,10 +51,10 @@ export const DEFAULT_DAV_LIMITS: DavLimits = {
   lastSeenIntervalMs: 60_000,
   renderCacheBytes: 64 * 1024 * 1024,
   stampCacheItems: 200_000,
-  responseCacheBytes: 16 * 1024 * 1024,
+  responseCacheBytes: 8 * 1024 * 1024,
   recordCacheItems: 20_000,
   itemBatch: 250,
-  streamChunkBytes: 256 * 1024,
+  streamChunkBytes: 64 * 1024,
   deviceFieldLimits: {},
 };
 
