@@ -51,6 +51,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Radicale on 127.0.0.1:`port` with its storage in `dir`/collections and one plain htpasswd login
+ * per account. Our own config file (-C), so /etc/radicale/config (remote_user auth, TLS) is not read.
+ */
+export function spawnRadicale(dir: string, port: number, logins: { username: string; password: string }[]): ChildProcess {
+  const htpasswd = join(dir, 'htpasswd');
+  writeFileSync(htpasswd, logins.map((l) => `${l.username}:${l.password}\n`).join(''));
+  const config = join(dir, 'config');
+  writeFileSync(config, [
+    '[server]', `hosts = 127.0.0.1:${port}`, 'ssl = False',
+    '[auth]', 'type = htpasswd', `htpasswd_filename = ${htpasswd}`, 'htpasswd_encryption = plain', 'delay = 0',
+    '[rights]', 'type = owner_only',
+    '[storage]', `filesystem_folder = ${join(dir, 'collections')}`,
+    '[logging]', 'level = warning', 'mask_passwords = True',
+  ].join('\n'));
+  return spawn(DEBIAN_PYTHON, ['-m', 'radicale', '-C', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 export async function startPeer(kind: PeerKind): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), `crmsync-${kind}-`));
   const port = await freePort();
@@ -59,18 +77,7 @@ export async function startPeer(kind: PeerKind): Promise<Peer> {
   const password = 'wonderland';
   let child: ChildProcess;
   if (kind === 'radicale') {
-    // Our own config file (-C) so /etc/radicale/config (remote_user auth, TLS) is not read.
-    const htpasswd = join(dir, 'htpasswd');
-    writeFileSync(htpasswd, `${username}:${password}\n`);
-    const config = join(dir, 'config');
-    writeFileSync(config, [
-      '[server]', `hosts = 127.0.0.1:${port}`, 'ssl = False',
-      '[auth]', 'type = htpasswd', `htpasswd_filename = ${htpasswd}`, 'htpasswd_encryption = plain', 'delay = 0',
-      '[rights]', 'type = owner_only',
-      '[storage]', `filesystem_folder = ${join(dir, 'collections')}`,
-      '[logging]', 'level = warning', 'mask_passwords = True',
-    ].join('\n'));
-    child = spawn(DEBIAN_PYTHON, ['-m', 'radicale', '-C', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawnRadicale(dir, port, [{ username, password }]);
   } else {
     // Xandikos has no authentication of its own: any credentials are accepted.
     child = spawn(XANDIKOS, ['--defaults', '-d', dir, '-l', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });

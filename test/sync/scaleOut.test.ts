@@ -7,7 +7,7 @@
 // when), and the work must be shared by the workers (the web node runs none).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresReachable, type TestDatabase } from '../helpers/databases.js';
-import { freePort, peerAvailable, type Peer } from '../helpers/peers.js';
+import { freePort, peerAvailable, spawnRadicale, type Peer } from '../helpers/peers.js';
 import { dav, etags } from './integration/support.js';
 import type { CrmContext } from '../../src/crm/context.js';
 import { createUser } from '../../src/crm/users.js';
@@ -61,17 +61,7 @@ interface Account { user: User; username: string; password: string; home: string
 async function startRadicale(dir: string, accounts: { username: string; password: string }[]) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const htpasswd = join(dir, 'htpasswd');
-  writeFileSync(htpasswd, accounts.map((a) => `${a.username}:${a.password}\n`).join(''));
-  const config = join(dir, 'config');
-  writeFileSync(config, [
-    '[server]', `hosts = 127.0.0.1:${port}`, 'ssl = False',
-    '[auth]', 'type = htpasswd', `htpasswd_filename = ${htpasswd}`, 'htpasswd_encryption = plain', 'delay = 0',
-    '[rights]', 'type = owner_only',
-    '[storage]', `filesystem_folder = ${join(dir, 'collections')}`,
-    '[logging]', 'level = warning', 'mask_passwords = True',
-  ].join('\n'));
-  const child = spawn('/usr/bin/python3', ['-m', 'radicale', '-C', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnRadicale(dir, port, accounts);
   const log = collect(child);
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`radicale exited: ${log()}`);
