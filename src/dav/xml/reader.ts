@@ -1,15 +1,19 @@
-// The one place request bytes become XML: a namespace-aware reader over saxes that builds an
-// XmlElement tree under the safety rules of SPEC Standards ("XML parsed without DTDs or
-// entities"):
+// The one place request bytes become XML: a namespace-aware reader that builds an XmlElement
+// tree under the safety rules of SPEC Standards ("XML parsed without DTDs or entities"). Plain
+// documents (plainReader.ts) are read by a small reader of our own that only ever accepts;
+// everything else, and every refusal, goes through saxes:
 //  - any DOCTYPE is refused, so no entity can be declared (billion laughs, XXE by construction);
 //  - only the five predefined entities and numeric character references are expanded (saxes);
 //  - nesting depth, element count and attribute size are bounded (limits are configuration);
 //  - bytes must decode as UTF-8 or UTF-16 (with BOM), or a declared ISO-8859-1.
-// Work is linear in the input: one pass, no backtracking, no re-reading.
+// Work is linear in the input: at most two passes (the plain reader gives up, saxes reads),
+// no backtracking.
 
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import type { XmlElement } from './element.js';
 import { DavBadRequest, XmlRejected } from './errors.js';
+import { readPlainXml } from './plainReader.js';
+import { isBlank, TreeBuilder } from './tree.js';
 
 export interface XmlLimits {
   /** Deepest element nesting accepted; the root is depth 1. */
@@ -26,36 +30,22 @@ export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 32, maxElements: 50_000
 
 const XMLNS_URI = 'http://www.w3.org/2000/xmlns/';
 
-interface Building {
-  ns: string;
-  name: string;
-  attrs: Record<string, string>;
-  children: Building[];
-  text: string;
-  tail?: string;
-}
-
-/** Reader state of one open element. */
-interface Frame {
-  readonly el: Building;
-  /** Non-whitespace character data seen directly inside: the content is mixed, keep it all. */
-  mixed: boolean;
-  /** Character data after child i, attached to the children only if the content is mixed. */
-  tails: string[] | null;
-}
-
 /**
  * Reads a request body into its root element, or `null` when the body is empty (only
  * whitespace), which several methods give a meaning of its own (RFC 4918 §9.1: PROPFIND).
+ * Plain documents are read by plainReader.ts; everything else, and every refusal, by saxes.
  */
 export function readXml(body: string | Uint8Array, limits: Partial<XmlLimits> = {}): XmlElement | null {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   const text = typeof body === 'string' ? stripBom(body) : decodeBody(body);
   if (isBlank(text)) return null;
+  return readPlainXml(text, lim) ?? readWithSaxes(text, lim);
+}
 
+/** The complete reader: any XML 1.0 document saxes accepts, under the safety rules above. */
+export function readWithSaxes(text: string, lim: XmlLimits): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: Frame[] = [];
-  let root: Building | null = null;
+  const tree = new TreeBuilder();
   let elements = 0;
 
   parser.on('doctype', () => {
@@ -78,63 +68,30 @@ export function readXml(body: string | Uint8Array, limits: Partial<XmlLimits> = 
     }
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
-    if (stack.length + 1 > lim.maxDepth) {
+    if (tree.depth + 1 > lim.maxDepth) {
       throw new XmlRejected('depth', `XML nested deeper than ${lim.maxDepth} elements`);
     }
     if (++elements > lim.maxElements) {
       throw new XmlRejected('element-count', `XML has more than ${lim.maxElements} elements`);
     }
-    const el: Building = { ns: tag.uri, name: tag.local, attrs: {}, children: [], text: '' };
+    const attrs: Record<string, string> = {};
     for (const key in tag.attributes) {
       const a = tag.attributes[key]!;
       if (a.prefix === 'xmlns' || a.name === 'xmlns' || a.uri === XMLNS_URI) continue;
       const attrKey = a.uri ? `{${a.uri}}${a.local}` : a.local;
       if (attrKey === '__proto__') continue;
-      el.attrs[attrKey] = a.value;
+      attrs[attrKey] = a.value;
     }
-    const parent = stack[stack.length - 1];
-    if (parent) parent.el.children.push(el);
-    else root = el;
-    stack.push({ el, mixed: false, tails: null });
+    tree.open(tag.uri, tag.local, attrs);
   });
-  parser.on('closetag', () => {
-    const frame = stack.pop();
-    if (frame) finish(frame);
-  });
-  const onText = (data: string): void => {
-    const frame = stack[stack.length - 1];
-    if (!frame) return; // whitespace around the root; anything else saxes reports as an error
-    if (!frame.mixed && !isBlank(data)) frame.mixed = true;
-    const n = frame.el.children.length;
-    if (n === 0) {
-      frame.el.text += data;
-      return;
-    }
-    frame.tails ??= [];
-    frame.tails[n - 1] = (frame.tails[n - 1] ?? '') + data;
-  };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
+  parser.on('closetag', () => tree.close());
+  // Whitespace around the root is ignored by the tree; anything else saxes reports as an error.
+  parser.on('text', (data) => tree.text(data));
+  parser.on('cdata', (data) => tree.text(data));
 
   parser.write(text).close();
-  if (!root) throw new DavBadRequest('XML body has no root element');
-  return root;
-}
-
-/** Drops the indentation between child elements unless the content is mixed. */
-function finish(frame: Frame): void {
-  const { el, tails } = frame;
-  if (el.children.length === 0) return;
-  if (!frame.mixed) {
-    el.text = '';
-    return;
-  }
-  if (tails) {
-    tails.forEach((tail, i) => {
-      const child = el.children[i];
-      if (child && tail) child.tail = tail;
-    });
-  }
+  if (!tree.root) throw new DavBadRequest('XML body has no root element');
+  return tree.root;
 }
 
 function toXmlError(err: Error): DavBadRequest {
@@ -142,10 +99,6 @@ function toXmlError(err: Error): DavBadRequest {
     return new XmlRejected('entity', `only the predefined XML entities are accepted: ${err.message}`);
   }
   return new DavBadRequest(`malformed XML: ${err.message}`);
-}
-
-function isBlank(s: string): boolean {
-  return /^[\s]*$/.test(s);
 }
 
 function stripBom(s: string): string {
