@@ -76,7 +76,7 @@ export async function startBenchPeer(kind: PeerKind, data: PeerData): Promise<Be
       const repo = join(dir, sub);
       writeItems(repo, items);
       execFileSync('git', ['-C', repo, 'add', '-A'], { stdio: 'ignore' });
-      execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-qm', 'load'], { stdio: 'ignore' });
+      execFileSync('git', ['-C', repo, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '--allow-empty', '-m', 'load'], { stdio: 'ignore' });
     }
     child = spawn('/usr/bin/xandikos', ['-d', dir, '-l', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     contacts = `${url}user/contacts/addressbook/`;
