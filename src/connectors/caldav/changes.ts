@@ -2,19 +2,26 @@
 //  - RFC 6578 sync-collection where the collection supports it: the cursor is the DAV:sync-token;
 //    a delta lists changed members with their ETags and deleted members as 404 responses.
 //  - Otherwise a full listing (PROPFIND Depth 1, or a calendar-query per component when one
-//    calendar holds events and tasks) with the CalendarServer getctag as cursor.
-// Either way an unchanged token/ctag answers with an empty delta after a single PROPFIND.
+//    calendar holds events and tasks) with the CalendarServer getctag as cursor, marked as such
+//    ("ctag " + value; a space cannot occur in a sync-token, which is a URI, RFC 6578 §3.2).
+// Either way an unchanged token/ctag answers with an empty delta after a single PROPFIND Depth 0.
+// With a sync-token cursor that PROPFIND asks for the sync-token alone (and the report set, which
+// costs nothing): servers compute DAV:sync-token and CS:getctag each over the whole collection
+// (Radicale reads every item for either; Xandikos builds a git tree of the index for either), so
+// asking for both doubled the server's cost of a run with no change (docs/benchmarks.md).
 import type { Unit } from '../../domain/records.js';
 import { RemoteError, type ChangeSet, type RemoteRef } from '../types.js';
 import { canonicalUrl, isMemberOf } from './hrefs.js';
 import type { DavHttp, DavRequest } from './http.js';
-import { componentQueryBody, P, parseMultistatus, propfindBody, reportNames, syncCollectionBody, text, type MultistatusEntry } from './xml.js';
+import { componentQueryBody, P, parseMultistatus, propfindBody, reportNames, syncCollectionBody, text, type MultistatusEntry, type PropName } from './xml.js';
 import { NS, qkey } from '../../dav/xml/index.js';
 
 const SYNC_COLLECTION = qkey({ ns: NS.DAV, name: 'sync-collection' });
 const CALENDAR_QUERY = qkey({ ns: NS.CALDAV, name: 'calendar-query' });
 /** A server stops early with 507 on the request-URI and a token to continue from (RFC 6578 §3.6). */
 const MAX_ROUNDS = 1000;
+/** Marks a cursor that is a CS:getctag, not a DAV:sync-token. */
+const CTAG_CURSOR = 'ctag ';
 
 interface CollectionState {
   syncToken: string | null;
@@ -22,21 +29,33 @@ interface CollectionState {
   reports: Set<string>;
 }
 
+const EVERYTHING: readonly PropName[] = ['D:sync-token', 'CS:getctag', 'D:supported-report-set'];
+const SYNC_ONLY: readonly PropName[] = ['D:sync-token', 'D:supported-report-set'];
+
+const supportsSync = (state: CollectionState): state is CollectionState & { syncToken: string } =>
+  state.syncToken !== null && state.reports.has(SYNC_COLLECTION);
+
 export async function collectionChanges(http: DavHttp, collection: string, unit: Unit, cursor: string | null): Promise<ChangeSet> {
-  const state = await readState(http, collection);
-  if (state.syncToken !== null && state.reports.has(SYNC_COLLECTION)) {
-    if (cursor === state.syncToken) return { kind: 'delta', changed: [], deleted: [], cursor };
-    return syncCollection(http, collection, cursor);
+  const ctagCursor = cursor !== null && cursor.startsWith(CTAG_CURSOR);
+  if (cursor !== null && !ctagCursor) {
+    // A sync-token: ask for nothing else. (An unmarked cursor may also be a ctag saved before
+    // cursors were marked; then the collection has no sync-token and the full state follows.)
+    const state = await readState(http, collection, SYNC_ONLY);
+    if (supportsSync(state)) {
+      if (cursor === state.syncToken) return { kind: 'delta', changed: [], deleted: [], cursor };
+      return syncCollection(http, collection, cursor);
+    }
   }
-  if (cursor !== null && cursor === state.ctag) return { kind: 'delta', changed: [], deleted: [], cursor };
-  return { kind: 'full', items: await listMembers(http, collection, unit, state), cursor: state.ctag };
+  const state = await readState(http, collection, EVERYTHING);
+  // No cursor, or a ctag from a time the collection had no sync-collection: the initial listing.
+  if (supportsSync(state)) return syncCollection(http, collection, ctagCursor ? null : cursor);
+  const mine = state.ctag === null ? null : `${CTAG_CURSOR}${state.ctag}`;
+  if (cursor !== null && mine !== null && (cursor === mine || cursor === state.ctag)) return { kind: 'delta', changed: [], deleted: [], cursor: mine };
+  return { kind: 'full', items: await listMembers(http, collection, unit, state), cursor: mine };
 }
 
-async function readState(http: DavHttp, collection: string): Promise<CollectionState> {
-  const reply = await http.ok({
-    method: 'PROPFIND', url: collection, depth: '0',
-    body: propfindBody(['D:sync-token', 'CS:getctag', 'D:supported-report-set']),
-  }, 'collection');
+async function readState(http: DavHttp, collection: string, names: readonly PropName[]): Promise<CollectionState> {
+  const reply = await http.ok({ method: 'PROPFIND', url: collection, depth: '0', body: propfindBody(names) }, 'collection');
   const props = parseMultistatus(reply.body).entries[0]?.props ?? new Map();
   return { syncToken: text(props.get(P.synctoken)) || null, ctag: text(props.get(P.getctag)) || null, reports: reportNames(props.get(P.supportedReports)) };
 }
