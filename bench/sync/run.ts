@@ -1,4 +1,5 @@
-// Sync engine benchmarks (issue 4 item 6): `npx tsx bench/sync/run.ts [all|engine|incremental|peers [radicale|xandikos]]`.
+// Sync engine benchmarks (issue 4 item 6):
+// `npx tsx bench/sync/run.ts [all|engine|incremental|peers [radicale|xandikos]|peers-linked [radicale|xandikos]]`.
 // Prints Markdown tables for docs/benchmarks.md, section "Sync engine (issue 4)".
 //  - engine:      the engine alone against the in-memory account (target ≥ 20,000 items/s planned
 //                 and applied), first sync of contacts and of events.
@@ -7,6 +8,13 @@
 //                 change; cost growing with the changes, not the channel).
 //  - peers:       first sync of 10,000 contacts and 5,000 events into Radicale and into Xandikos
 //                 (wall time, crmsync CPU, server CPU), then no-change / 10-change runs there.
+//  - peers-linked: (not part of `all`) channels of 1,000 and 10,000 contacts on Radicale and on
+//                 Xandikos made in seconds: the CRM's contacts are written into the server's storage
+//                 as the connector would write them (same UID, X-CRMSYNC-ID) under other names
+//                 (bench/sync/linked.ts), and the first sync links them by M1 (checked: N links,
+//                 nothing created or updated, still N items on the server). Then the server's cost
+//                 of each change-detection request alone, and no change (median of 5), 10 CRM
+//                 changes and 10 remote changes (median of 3 each): wall, crmsync CPU, server CPU.
 // Sizes can be lowered for a quick try: BENCH_SYNC_CONTACTS, BENCH_SYNC_EVENTS. At full size one
 // server takes the better part of an hour on a loaded 2-core machine: `peers radicale` and
 // `peers xandikos` run one each (in parallel, the CPU columns stay comparable; wall times do not).
@@ -20,14 +28,15 @@ import { runToEnd, type EngineDeps } from '../../src/sync/engine/run.js';
 import type { ConnectorFactory } from '../../src/sync/engine/targets.js';
 import { countLinks } from '../../src/sync/engine/links.js';
 import { peerAvailable, startPeer, type PeerKind } from '../../test/helpers/peers.js';
+import { changeDetectionCosts, countItems, remoteEdits, startLinkedPeer } from './linked.js';
 import { benchCrm, childPid, connect, loadavg, measure, seedContacts, seedEvents, setBatchSize, type BenchCrm } from './world.js';
 
 const CONTACTS = Number(process.env.BENCH_SYNC_CONTACTS ?? 10_000);
 const EVENTS = Number(process.env.BENCH_SYNC_EVENTS ?? 5_000);
 const which = process.argv[2] ?? 'all';
 const servers = (process.argv[3] ? [process.argv[3]] : ['radicale', 'xandikos']) as PeerKind[];
-if (!['all', 'engine', 'incremental', 'peers'].includes(which) || servers.some((k) => k !== 'radicale' && k !== 'xandikos')) {
-  process.stderr.write('usage: npx tsx bench/sync/run.ts [all|engine|incremental|peers [radicale|xandikos]]\n');
+if (!['all', 'engine', 'incremental', 'peers', 'peers-linked'].includes(which) || servers.some((k) => k !== 'radicale' && k !== 'xandikos')) {
+  process.stderr.write('usage: npx tsx bench/sync/run.ts [all|engine|incremental|peers [radicale|xandikos]|peers-linked [radicale|xandikos]]\n');
   process.exit(1);
 }
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -164,9 +173,74 @@ async function peers() {
   }
 }
 
+async function peersLinked() {
+  type Row = { wallMs: number; cpuMs: number; serverCpuMs: number | null };
+  const pickMedian = (xs: Row[]) => [...xs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(xs.length / 2)]!;
+  const row = (what: string, m: Row) => out(`| ${what} | ${ms(m.wallMs)} | ${ms(m.cpuMs)} | ${ms(m.serverCpuMs!)} |`);
+  for (const kind of servers) {
+    if (!peerAvailable(kind)) { out(`\n(${kind} not installed: skipped)\n`); continue; }
+    for (const size of new Set([Math.min(1000, CONTACTS), CONTACTS])) {
+      const crm = await benchCrm();
+      const contactIds = await seedContacts(crm, size);
+      const t0 = performance.now();
+      const { peer, url, hrefs } = await startLinkedPeer(kind, crm, contactIds);
+      try {
+        out(`\n### ${kind}, ${size} contacts linked by M1 (${new Date().toISOString()}, load ${loadavg()})\n`);
+        out(`Storage written and server started in ${s1(performance.now() - t0)} s.\n`);
+        const factory: ConnectorFactory = (target, secret, directory) =>
+          createCalDavConnector({ url: target.url, username: target.username, password: secret.password, directory, timeoutMs: 600_000 });
+        const channel = (await connect(crm, url, factory, { contacts: peer.contacts })).contacts!;
+        const deps: EngineDeps = { ctx: crm.ctx, keyring: crm.keyring, connectorFactory: factory };
+        const first = await measure(() => done(deps, channel), peer.pid);
+        const links = await countLinks(crm.ctx, channel);
+        const onServer = await countItems(peer);
+        const { created, updated, deleted, skipped } = first.value.kind === 'done' ? first.value.counts : { created: -1, updated: -1, deleted: -1, skipped: -1 };
+        out(`First sync: ${s1(first.wallMs)} s wall, crmsync CPU ${s1(first.cpuMs)} s, server CPU ${s1(first.serverCpuMs!)} s; ${links} links, created ${created}, updated ${updated}, deleted ${deleted}, skipped ${skipped}, ${onServer} items on the server.\n`);
+        if (links !== size || created !== 0 || updated !== 0 || deleted !== 0 || onServer !== size) throw new Error(`${kind}: the first sync did not just link ${size} items`);
+        out('| change-detection request, alone (median of 5) | wall (ms) | server CPU (ms) |');
+        out('|---|---:|---:|');
+        for (const c of await changeDetectionCosts(peer)) out(`| ${c.request} | ${ms(c.wallMs)} | ${ms(c.serverCpuMs)} |`);
+        out('');
+        out('| run | median wall (ms) | crmsync CPU (ms) | server CPU (ms) |');
+        out('|---|---:|---:|---:|');
+        const none: Row[] = [];
+        for (let i = 0; i < 5; i++) none.push(await measure(() => done(deps, channel), peer.pid));
+        row('no change (5 runs)', pickMedian(none));
+        const crmSide: Row[] = [];
+        const echoes: Row[] = [];
+        for (let r = 0; r < 3; r++) {
+          const m = await crmChanges(crm, deps, channel, contactIds, r, peer.pid);
+          if (m.value.kind !== 'done' || m.value.counts.updated !== 10) throw new Error(`10 CRM changes: ${JSON.stringify(m.value)}`);
+          crmSide.push(m);
+          // The next run meets the echo of our own 10 writes (a new sync-token, 10 members with
+          // the versions the links already hold): timed on its own row.
+          const echo = await measure(() => done(deps, channel), peer.pid);
+          if (echo.value.kind !== 'done' || echo.value.counts.updated !== 0) throw new Error(`echo run: ${JSON.stringify(echo.value)}`);
+          echoes.push(echo);
+        }
+        row('10 CRM changes (3 runs)', pickMedian(crmSide));
+        row('the run after each of those (echo of our 10 writes)', pickMedian(echoes));
+        const remoteSide: Row[] = [];
+        for (let r = 0; r < 3; r++) {
+          await remoteEdits(peer, hrefs, r);
+          const m = await measure(() => done(deps, channel), peer.pid);
+          if (m.value.kind !== 'done' || m.value.counts.updated !== 10) throw new Error(`10 remote changes: ${JSON.stringify(m.value)}`);
+          remoteSide.push(m);
+        }
+        row('10 remote changes (3 runs)', pickMedian(remoteSide));
+        out(`\n(load at the end: ${loadavg()})`);
+      } finally {
+        await crm.close();
+        await peer.stop();
+      }
+    }
+  }
+}
+
 out(`## Sync engine benchmark run ${new Date().toISOString()}`);
 out(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load ${loadavg()}`);
 if (which === 'all' || which === 'engine') await engineAlone();
 if (which === 'all' || which === 'incremental') await incremental();
 if (which === 'all' || which === 'peers') await peers();
+if (which === 'peers-linked') await peersLinked();
 out(`\nload at the end: ${loadavg()}`);
