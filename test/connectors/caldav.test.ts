@@ -315,6 +315,63 @@ for (const kind of KINDS) {
       }
     });
 
+    it('with a sync-token cursor an unchanged collection costs one PROPFIND Depth 0 for the sync-token alone; a change is still seen', async () => {
+      const sent: { method: string; depth: string | null; body: string }[] = [];
+      const spy: typeof fetch = (input, init) => {
+        sent.push({ method: init?.method ?? 'GET', depth: new Headers(init?.headers).get('depth'), body: typeof init?.body === 'string' ? init.body : '' });
+        return fetch(input, init);
+      };
+      const via = createCalDavConnector({ url: peer.url, username: peer.username, password: peer.password, fetch: spy });
+      const col = peer.collections.contacts;
+      const a = await via.create(col, key('quiet'), 'uid-quiet', 'crm-quiet', contact({ nickname: 'quiet' }));
+      const first = await via.changes(col, 'contacts', null);
+      expect(first.cursor).not.toMatch(/^ctag /);
+      sent.length = 0;
+      expect(await via.changes(col, 'contacts', first.cursor)).toEqual({ kind: 'delta', changed: [], deleted: [], cursor: first.cursor });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ method: 'PROPFIND', depth: '0' });
+      expect(sent[0]!.body).toContain('sync-token');
+      expect(sent[0]!.body).not.toContain('getctag');
+
+      const item = (await fetchOne(col, 'contacts', a.ref))!;
+      const a2 = await conn.update(col, { ...item, uid: 'uid-quiet', crmId: 'crm-quiet' }, contact({ nickname: 'changed' }));
+      sent.length = 0;
+      expect(await via.changes(col, 'contacts', first.cursor)).toMatchObject({ kind: 'delta', changed: [{ ref: a.ref, version: a2.version }], deleted: [] });
+      expect(sent.map((s) => s.method)).toEqual(['PROPFIND', 'REPORT']);
+    });
+
+    it('marks ctag cursors: one PROPFIND per unchanged run, an unmarked ctag from before is understood, sync-collection is taken up once offered', async () => {
+      const proxy = await startFaultProxy(peer.url);
+      proxy.hideSyncToken = true;
+      try {
+        const methods: string[] = [];
+        const spy: typeof fetch = (input, init) => {
+          methods.push(init?.method ?? 'GET');
+          return fetch(input, init);
+        };
+        const via = createCalDavConnector({ url: proxy.url, username: peer.username, password: peer.password, fetch: spy });
+        const col = peer.collections.tasks.replace(peer.url, proxy.url);
+        const created = await via.create(col, key('mark'), 'uid-mark', 'crm-mark', task({ title: 'mark' }));
+        const first = await via.changes(col, 'tasks', null);
+        expect(first.cursor).toMatch(/^ctag ./);
+        methods.length = 0;
+        expect(await via.changes(col, 'tasks', first.cursor)).toEqual({ kind: 'delta', changed: [], deleted: [], cursor: first.cursor });
+        expect(methods).toEqual(['PROPFIND']);
+        // A cursor saved before cursors were marked is the bare ctag: still "no change".
+        const bare = first.cursor!.slice('ctag '.length);
+        expect(await via.changes(col, 'tasks', bare)).toEqual({ kind: 'delta', changed: [], deleted: [], cursor: first.cursor });
+        // The server offers RFC 6578 now (no proxy in between): a complete listing by sync-collection.
+        const direct = await conn.changes(peer.collections.tasks, 'tasks', first.cursor);
+        expect(direct.kind).toBe('full');
+        expect(direct.cursor).toBeTruthy();
+        expect(direct.cursor).not.toMatch(/^ctag /);
+        expect(direct.kind === 'full' && direct.items.map((i) => i.ref)).toContain(created.ref.replace(proxy.url, peer.url));
+        expect(await conn.changes(peer.collections.tasks, 'tasks', direct.cursor)).toMatchObject({ kind: 'delta', changed: [], deleted: [] });
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('classifies 503, 429, dropped and stalled connections through a proxy as transient (L4)', async () => {
       const proxy = await startFaultProxy(peer.url);
       try {
