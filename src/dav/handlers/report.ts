@@ -82,18 +82,43 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
   if (body.hrefs.length > req.state.limits.maxMultigetHrefs) {
     throw forbidden(`at most ${req.state.limits.maxMultigetHrefs} hrefs per multiget`, dav('number-of-matches-within-limits'));
   }
-  const user = req.identity.user;
-  const collections = await userCollections(req.state.ctx, user);
   const wanted = new Map<DavCollection, { href: string; name: string }[]>();
   const missing: string[] = [];
-  for (const href of body.hrefs) {
-    const p = parseHref(href);
-    const col = p?.kind === 'item' && p.user === user.username ? collections.find((c) => c.home === p.home && c.slug === p.slug) : undefined;
-    const inRequest = col !== undefined && (resource.type === 'home' || (resource.type === 'collection' && resource.col.collection.id === col.collection.id));
-    if (!col || !inRequest || p?.kind !== 'item') { missing.push(href); continue; }
-    const list = wanted.get(col) ?? [];
-    list.push({ href, name: p.name });
-    wanted.set(col, list);
+  const want = (col: DavCollection, href: string, name: string) => {
+    const list = wanted.get(col);
+    if (list) list.push({ href, name });
+    else wanted.set(col, [{ href, name }]);
+  };
+  const user = req.identity.user;
+  if (resource.type === 'collection') {
+    // Only the collection's own members can be answered. Clients send back the hrefs the server
+    // gave them (`col.href` + encoded name). After that prefix, a segment without '%' decodes to
+    // itself, and members' names are valid decoded segments, so a member found under it is the
+    // one parseHref would find: no URL parsing for the usual 1,000 hrefs (issue 3 item 9).
+    // Every other href is parsed as strictly as request URLs (paths.ts parseHref).
+    const col = resource.col;
+    const byName = await req.state.stamps.byName(req.state.ctx, col);
+    for (const href of body.hrefs) {
+      if (href.startsWith(col.href)) {
+        const name = href.slice(col.href.length);
+        if (!name.includes('%') && !name.includes('/') && byName.has(name)) {
+          want(col, href, name);
+          continue;
+        }
+      }
+      const p = parseHref(href);
+      if (p?.kind === 'item' && p.user === user.username && p.home === col.home && p.slug === col.slug) want(col, href, p.name);
+      else missing.push(href);
+    }
+  } else {
+    // On a home: members of any of the user's collections.
+    const collections = await userCollections(req.state.ctx, user);
+    for (const href of body.hrefs) {
+      const p = parseHref(href);
+      const col = p?.kind === 'item' && p.user === user.username ? collections.find((c) => c.home === p.home && c.slug === p.slug) : undefined;
+      if (col && p?.kind === 'item') want(col, href, p.name);
+      else missing.push(href);
+    }
   }
   const minimal = wantsMinimal(req);
   const calendarData = body.type === 'calendar-multiget' ? body.calendarData : null;
