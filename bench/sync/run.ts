@@ -15,7 +15,9 @@
 //                 nothing created or updated, still N items on the server). Then the server's cost
 //                 of each change-detection request alone, and no change (median of 5), 10 CRM
 //                 changes and 10 remote changes (median of 3 each): wall, crmsync CPU, server CPU.
-// Sizes can be lowered for a quick try: BENCH_SYNC_CONTACTS, BENCH_SYNC_EVENTS. At full size one
+// Sizes can be lowered for a quick try: BENCH_SYNC_CONTACTS, BENCH_SYNC_EVENTS (peers-linked:
+// BENCH_SYNC_CONTACTS=1000 runs the 1,000-item channel alone; BENCH_SYNC_EACH=1 prints every
+// run's figures on stderr, not only the medians). At full size one
 // server takes the better part of an hour on a loaded 2-core machine: `peers radicale` and
 // `peers xandikos` run one each (in parallel, the CPU columns stay comparable; wall times do not).
 import { cpus, totalmem } from 'node:os';
@@ -191,6 +193,7 @@ async function peersLinked() {
   const timed = async (fn: () => ReturnType<typeof done>) => {
     httpMs = 0;
     const m = await measure(fn, serverPid);
+    if (process.env.BENCH_SYNC_EACH) process.stderr.write(`  run: wall ${ms(m.wallMs)} ms, HTTP ${ms(httpMs)} ms, crmsync CPU ${ms(m.cpuMs)} ms, server CPU ${ms(m.serverCpuMs!)} ms\n`);
     return { ...m, httpMs };
   };
   for (const kind of servers) {
