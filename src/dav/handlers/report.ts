@@ -82,12 +82,13 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
   if (body.hrefs.length > req.state.limits.maxMultigetHrefs) {
     throw forbidden(`at most ${req.state.limits.maxMultigetHrefs} hrefs per multiget`, dav('number-of-matches-within-limits'));
   }
-  const wanted = new Map<DavCollection, { href: string; name: string }[]>();
+  /** The hrefs asked for per collection, with the member's stamp once it is found. */
+  const wanted = new Map<DavCollection, { readonly href: string; readonly name: string; stamp: ItemStamp | undefined }[]>();
   const missing: string[] = [];
-  const want = (col: DavCollection, href: string, name: string) => {
+  const want = (col: DavCollection, href: string, name: string, stamp?: ItemStamp) => {
     const list = wanted.get(col);
-    if (list) list.push({ href, name });
-    else wanted.set(col, [{ href, name }]);
+    if (list) list.push({ href, name, stamp });
+    else wanted.set(col, [{ href, name, stamp }]);
   };
   const user = req.identity.user;
   if (resource.type === 'collection') {
@@ -101,8 +102,9 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
     for (const href of body.hrefs) {
       if (href.startsWith(col.href)) {
         const name = href.slice(col.href.length);
-        if (!name.includes('%') && !name.includes('/') && byName.has(name)) {
-          want(col, href, name);
+        const stamp = name.includes('%') || name.includes('/') ? undefined : byName.get(name);
+        if (stamp) {
+          want(col, href, name, stamp);
           continue;
         }
       }
@@ -127,16 +129,21 @@ async function multiget(req: DavRequest, resource: Resource, body: CalendarMulti
   const ms = new MultistatusStream();
   async function* batches(): AsyncGenerator<readonly Fragment[]> {
     for (const [col, list] of wanted) {
-      // Names resolve against the collection's stamp snapshot (no query while it is current).
+      // Names resolve against the collection's stamp snapshot (no query while it is current);
+      // each member is answered once, however often it was asked for.
       const byName = await req.state.stamps.byName(req.state.ctx, col);
       const stamps: ItemStamp[] = [];
-      for (const name of new Set(list.map((x) => x.name))) {
-        const st = byName.get(name);
-        if (st) stamps.push(st);
+      const asked = new Set<ItemStamp>();
+      for (const x of list) {
+        x.stamp ??= byName.get(x.name);
+        if (x.stamp && !asked.has(x.stamp)) {
+          asked.add(x.stamp);
+          stamps.push(x.stamp);
+        }
       }
-      const gone = new Set<string>();
-      yield* itemResponses(req, col, stamps, body.select, ms, { minimal, calendarData, addressData, budget, fromSnapshot: true, gone: (s) => gone.add(s.name) });
-      for (const x of list) if (!byName.has(x.name) || gone.has(x.name)) missing.push(x.href);
+      const gone = new Set<ItemStamp>();
+      yield* itemResponses(req, col, stamps, body.select, ms, { minimal, calendarData, addressData, budget, fromSnapshot: true, gone: (s) => gone.add(s) });
+      for (const x of list) if (!x.stamp || gone.has(x.stamp)) missing.push(x.href);
     }
     yield missing.map((href) => ms.response({ type: 'status', hrefs: [href], status: 404 }));
   }
