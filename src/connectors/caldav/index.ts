@@ -3,9 +3,9 @@
 // live in their own modules; this file only wires them to the Connector interface.
 import type { Unit } from '../../domain/records.js';
 import type { Connector } from '../types.js';
-import { collectionChanges } from './changes.js';
+import { collectionChanges, type ListedText } from './changes.js';
 import { discoverCollections } from './discovery.js';
-import { collectionUrl } from './hrefs.js';
+import { collectionUrl, memberUrl } from './hrefs.js';
 import { DavHttp } from './http.js';
 import { createItem, deleteItem, fetchItems, updateItem, type ItemContext } from './items.js';
 import { defaultDirectory, type AttendeeDirectory } from './mapping.js';
@@ -41,12 +41,29 @@ export function createCalDavConnector(opts: CalDavConnectorOptions): Connector {
   });
   const ctx: ItemContext = { http, directory: opts.directory ?? defaultDirectory, now: opts.now ?? Date.now };
   const col = (collection: string) => collectionUrl(collection, url);
+  // Texts of the items the last changes() listed (changes.ts): fetch() reads them from here. An
+  // item this connector writes afterwards is read from the server again.
+  let listed = new Map<string, ListedText>();
   return {
     discover: () => discoverCollections(http, url),
-    changes: (collection: string, unit: Unit, cursor: string | null) => collectionChanges(http, col(collection), unit, cursor),
-    fetch: (collection, unit, refs) => fetchItems(ctx, col(collection), unit, refs),
-    create: (collection, key, uid, crmId, payload) => createItem(ctx, col(collection), key, uid, crmId, payload),
-    update: (_collection, item, payload) => updateItem(ctx, item, payload),
-    delete: (_collection, item) => deleteItem(ctx, item),
+    changes: async (collection: string, unit: Unit, cursor: string | null) => {
+      listed = new Map();
+      const found = await collectionChanges(http, col(collection), unit, cursor);
+      listed = found.texts;
+      return found.set;
+    },
+    fetch: (collection, unit, refs) => fetchItems(ctx, col(collection), unit, refs, listed),
+    create: (collection, key, uid, crmId, payload) => {
+      listed.delete(memberUrl(col(collection), key, payload.unit === 'contacts' ? 'vcf' : 'ics'));
+      return createItem(ctx, col(collection), key, uid, crmId, payload);
+    },
+    update: (_collection, item, payload) => {
+      listed.delete(item.ref);
+      return updateItem(ctx, item, payload);
+    },
+    delete: (_collection, item) => {
+      listed.delete(item.ref);
+      return deleteItem(ctx, item);
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { Unit } from '../../domain/records.js';
 import { FormatError } from '../../formats/index.js';
 import { RemoteError, type FetchResult, type RemoteItem, type RemoteRef, type UnitPayload } from '../types.js';
 import { canonicalUrl, memberUrl, pathOfUrl } from './hrefs.js';
+import type { ListedText } from './changes.js';
 import type { DavHttp, DavReply, DavRequest } from './http.js';
 import { readItem, writeItem, type AttendeeDirectory } from './mapping.js';
 import { multigetBody, P, parseMultistatus, propfindBody, text } from './xml.js';
@@ -17,9 +18,21 @@ export interface ItemContext {
   now: () => number;
 }
 
-export async function fetchItems(ctx: ItemContext, collection: string, unit: Unit, refs: readonly string[]): Promise<FetchResult> {
+/**
+ * Reads items: those whose text came with the last listing (`listed`, see changes.ts) from
+ * there, the others by multiget. A listed text is the item as the listing reported it, version
+ * and content from the same answer.
+ */
+export async function fetchItems(
+  ctx: ItemContext, collection: string, unit: Unit, refs: readonly string[], listed: ReadonlyMap<string, ListedText> = new Map(),
+): Promise<FetchResult> {
   const result: FetchResult = { items: [], skipped: [] };
-  const wanted = [...new Set(refs.map((r) => canonicalUrl(r, collection)))];
+  const wanted: string[] = [];
+  for (const ref of new Set(refs.map((r) => canonicalUrl(r, collection)))) {
+    const known = listed.get(ref);
+    if (known) readInto(ctx, result, unit, ref, known.version, known.text);
+    else wanted.push(ref);
+  }
   for (let i = 0; i < wanted.length; i += MULTIGET_BATCH) {
     const batch = wanted.slice(i, i + MULTIGET_BATCH);
     const kind = unit === 'contacts' ? 'addressbook' : 'calendar';
@@ -30,18 +43,21 @@ export async function fetchItems(ctx: ItemContext, collection: string, unit: Uni
       const data = text(e.props.get(unit === 'contacts' ? P.addressData : P.calendarData));
       if (!asked.has(ref) || data === null) continue; // 404: gone since it was listed
       asked.delete(ref);
-      const version = text(e.props.get(P.getetag)) ?? '';
-      try {
-        const read = readItem(unit, data, ctx.directory);
-        if (read.ok) result.items.push({ ref, version, uid: read.uid, crmId: read.crmId, payload: read.payload, raw: data });
-        else result.skipped.push({ ref, version, reason: read.reason, otherUnit: true });
-      } catch (err) {
-        if (!(err instanceof FormatError)) throw err;
-        result.skipped.push({ ref, version, reason: err.message, otherUnit: err.code === 'unsupported-component' });
-      }
+      readInto(ctx, result, unit, ref, text(e.props.get(P.getetag)) ?? '', data);
     }
   }
   return result;
+}
+
+function readInto(ctx: ItemContext, result: FetchResult, unit: Unit, ref: string, version: string, data: string): void {
+  try {
+    const read = readItem(unit, data, ctx.directory);
+    if (read.ok) result.items.push({ ref, version, uid: read.uid, crmId: read.crmId, payload: read.payload, raw: data });
+    else result.skipped.push({ ref, version, reason: read.reason, otherUnit: true });
+  } catch (err) {
+    if (!(err instanceof FormatError)) throw err;
+    result.skipped.push({ ref, version, reason: err.message, otherUnit: err.code === 'unsupported-component' });
+  }
 }
 
 const CONTENT_TYPE = { contacts: 'text/vcard; charset=utf-8', calendar: 'text/calendar; charset=utf-8', tasks: 'text/calendar; charset=utf-8' } as const;

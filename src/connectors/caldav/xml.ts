@@ -35,10 +35,13 @@ export function propfindBody(props: readonly PropName[]): string {
   return `<?xml version="1.0" encoding="utf-8"?>\n<D:propfind ${PREFIXES}>${propList(props)}</D:propfind>`;
 }
 
-/** RFC 6578 §3.2; an empty token asks for the initial full listing. */
-export function syncCollectionBody(token: string): string {
+/**
+ * RFC 6578 §3.2; an empty token asks for the initial full listing. `data` adds the items' text
+ * (CARDDAV:address-data, CALDAV:calendar-data), which §3.2 allows like any other property.
+ */
+export function syncCollectionBody(token: string, data: 'CR:address-data' | 'C:calendar-data' | null = null): string {
   return `<?xml version="1.0" encoding="utf-8"?>\n<D:sync-collection ${PREFIXES}><D:sync-token>${escape(token)}</D:sync-token>`
-    + `<D:sync-level>1</D:sync-level>${propList(['D:getetag'])}</D:sync-collection>`;
+    + `<D:sync-level>1</D:sync-level>${propList(data ? ['D:getetag', data] : ['D:getetag'])}</D:sync-collection>`;
 }
 
 /** RFC 4791 §7.9 calendar-multiget, RFC 6352 §8.7 addressbook-multiget. */
