@@ -195,25 +195,49 @@ function qnameEnd(s: string, i: number): number {
 const plainChar = (c: number): boolean =>
   c >= 0x20 ? c < 0x7f || (c >= 0xa0 && c < 0xd800) || (c >= 0xe000 && c <= 0xfffd) : c === 0x09 || c === 0x0a;
 
-/** XML 1.0 §2.4 character data between `from` and `to` with its references expanded, or undefined. */
-function charData(s: string, from: number, to: number): string | undefined {
-  let out = '';
-  let start = from;
+/** Code units of a short text being expanded, reused; a longer one gets its own (not kept). */
+const UNITS = new Uint16Array(16_384);
+
+/**
+ * The text between `from` and `to` with its references expanded (`amps` is the number of '&'),
+ * or undefined when an '&' does not start a reference reference() accepts. Linear: each code
+ * unit is written once and read once into the string, 8,192 at a time (a rope of pieces per
+ * reference made entity-heavy text superlinear, hostile.test.ts).
+ */
+function expand(s: string, from: number, to: number, amps: number, inAttribute: boolean): string | undefined {
+  if (amps === 0) return s.slice(from, to);
+  const units = to - from <= UNITS.length ? UNITS : new Uint16Array(to - from);
+  let n = 0;
   for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k);
-    if (c === AMP) {
-      const semi = s.indexOf(';', k + 1);
-      if (semi < 0 || semi >= to) return undefined;
-      const ch = reference(s.slice(k + 1, semi), false);
-      if (ch === undefined) return undefined;
-      out += s.slice(start, k) + ch;
-      k = semi;
-      start = semi + 1;
-    } else if (c === GT) {
+    if (c !== AMP) {
+      units[n++] = c;
+      continue;
+    }
+    const semi = s.indexOf(';', k + 1);
+    if (semi < 0 || semi >= to) return undefined;
+    const ch = reference(s.slice(k + 1, semi), inAttribute);
+    if (ch === undefined) return undefined;
+    units[n++] = ch.charCodeAt(0);
+    if (ch.length === 2) units[n++] = ch.charCodeAt(1); // a surrogate pair
+    k = semi;
+  }
+  let text = '';
+  for (let i = 0; i < n; i += 8192) text += String.fromCharCode.apply(null, units.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
+  return text;
+}
+
+/** XML 1.0 §2.4 character data between `from` and `to` with its references expanded, or undefined. */
+function charData(s: string, from: number, to: number): string | undefined {
+  let amps = 0;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === AMP) amps++;
+    else if (c === GT) {
       if (k - 2 >= from && s.charCodeAt(k - 1) === RSQB && s.charCodeAt(k - 2) === RSQB) return undefined; // "]]>"
     } else if (!plainChar(c)) return undefined;
   }
-  return start === from ? s.slice(from, to) : out + s.slice(start, to);
+  return expand(s, from, to, amps, false);
 }
 
 /**
@@ -221,21 +245,13 @@ function charData(s: string, from: number, to: number): string | undefined {
  * whitespace other than spaces is normalised by XML parsers (§3.3.3): left to saxes.
  */
 function attributeValue(s: string, from: number, to: number): string | undefined {
-  let out = '';
-  let start = from;
+  let amps = 0;
   for (let k = from; k < to; k++) {
     const c = s.charCodeAt(k);
-    if (c === AMP) {
-      const semi = s.indexOf(';', k + 1);
-      if (semi < 0 || semi >= to) return undefined;
-      const ch = reference(s.slice(k + 1, semi), true);
-      if (ch === undefined) return undefined;
-      out += s.slice(start, k) + ch;
-      k = semi;
-      start = semi + 1;
-    } else if (c === LT || c < 0x20 || !plainChar(c)) return undefined;
+    if (c === AMP) amps++;
+    else if (c === LT || c < 0x20 || !plainChar(c)) return undefined;
   }
-  return start === from ? s.slice(from, to) : out + s.slice(start, to);
+  return expand(s, from, to, amps, true);
 }
 
 /**
