@@ -93,13 +93,113 @@ function copy(value: unknown): FieldValue | undefined {
   return out;
 }
 
-/** Per unit, the indexes of SYNCED_FIELDS in sorted name order, with the JSON-quoted names. */
-const SORTED: Readonly<Record<Unit, readonly (readonly [number, string])[]>> = Object.fromEntries(
+/**
+ * Per unit, SYNCED_FIELDS in sorted name order, with the JSON-quoted names followed by a colon,
+ * without and with a leading comma.
+ */
+const SORTED: Readonly<Record<Unit, readonly (readonly [string, string, string])[]>> = Object.fromEntries(
   (Object.keys(SYNCED_FIELDS) as Unit[]).map((unit) => [
     unit,
-    SYNCED_FIELDS[unit].map((f, i) => [i, f] as const).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([i, f]) => [i, JSON.stringify(f)] as const),
+    [...SYNCED_FIELDS[unit]].sort().map((f) => [f, `${JSON.stringify(f)}:`, `,${JSON.stringify(f)}:`] as const),
   ]),
-) as unknown as Record<Unit, readonly (readonly [number, string])[]>;
+) as unknown as Record<Unit, readonly (readonly [string, string, string])[]>;
+
+/**
+ * Whether a JSON round trip gives `value` back unchanged ("plain"), and if so whether its objects'
+ * keys are already in sorted order, so that `JSON.stringify(value)` is its canonical JSON.
+ * Not plain: undefined, functions and symbols anywhere, non-finite numbers and -0, array holes,
+ * objects other than plain objects and arrays (a Date, a class instance, a null-prototype object,
+ * anything with `toJSON`). Records read from the store are plain throughout (JSON text and column
+ * values), so the projection can keep the record's own values instead of copying them, and most
+ * values (strings, lists of strings, `{type, value}` pairs) are serialised by JSON.stringify in
+ * one native call (issue 4 item 6: the copy and the string pieces of the canonical JSON were over
+ * half of the engine's allocations, and with them of the garbage collector's work).
+ */
+const NOT_PLAIN = 0;
+const PLAIN_SORTED = 1;
+const PLAIN = 2;
+type Plainness = typeof NOT_PLAIN | typeof PLAIN_SORTED | typeof PLAIN;
+
+function plainness(value: unknown): Plainness {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return PLAIN_SORTED;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? PLAIN_SORTED : NOT_PLAIN;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return PLAIN_SORTED;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  let result: Plainness = PLAIN_SORTED;
+  if (proto === Array.prototype) {
+    const arr = value as readonly unknown[];
+    for (let i = 0; i < arr.length; i++) {
+      if (!(i in arr)) return NOT_PLAIN;
+      const p = plainness(arr[i]);
+      if (p === NOT_PLAIN) return NOT_PLAIN;
+      if (p === PLAIN) result = PLAIN;
+    }
+    return result;
+  }
+  if (proto !== Object.prototype) return NOT_PLAIN;
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.toJSON === 'function') return NOT_PLAIN;
+  // for-in, Object.keys and JSON.stringify agree on the order (a plain object inherits nothing enumerable).
+  let previous: string | null = null;
+  for (const k in obj) {
+    if (previous !== null && previous > k) result = PLAIN;
+    previous = k;
+    const p = plainness(obj[k]);
+    if (p === NOT_PLAIN) return NOT_PLAIN;
+    if (p === PLAIN) result = PLAIN;
+  }
+  return result;
+}
+
+/** Appends the canonical JSON of a plain value (with its plainness) to `text`. */
+let text = '';
+function appendPlain(value: unknown, p: Plainness): void {
+  if (p === PLAIN_SORTED) {
+    text += JSON.stringify(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    text += '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ',';
+      appendPlain(value[i], plainness(value[i]));
+    }
+    text += ']';
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  sortKeys(keys);
+  text += '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    text += i > 0 ? `,${JSON.stringify(k)}:` : `${JSON.stringify(k)}:`;
+    appendPlain(obj[k], plainness(obj[k]));
+  }
+  text += '}';
+}
+
+/** In place, by UTF-16 code units (as `Array.prototype.sort()`); objects here have few keys. */
+function sortKeys(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
 
 export interface Projected {
   fields: FieldMap;
@@ -107,27 +207,92 @@ export interface Projected {
   canonical: string;
 }
 
-/** The projection and its canonical JSON in one walk: `hashCanonical(canonical) === hashFields(fields)`. */
+/**
+ * The projection and its canonical JSON in one walk: `hashCanonical(canonical) === hashFields(fields)`.
+ * `fields` equals the JSON round trip of the synced fields. A field whose value is plain (see
+ * plainness) is the record's own value, not a copy: projections, like records, are never
+ * modified in place (FieldValue is read-only). Any other value is copied as the round trip would.
+ */
 export function projectCanonical(unit: Unit, record: object): Projected {
   const source = record as Record<string, unknown>;
-  const names = SYNCED_FIELDS[unit];
-  const out: Record<string, FieldValue> = {};
-  const canons: (string | null)[] = new Array<string | null>(names.length);
-  for (let i = 0; i < names.length; i++) {
-    const f = names[i]!;
-    const c = copy(source[f]);
-    if (c === undefined || c === null) { out[f] = null; canons[i] = null; } else { out[f] = c; canons[i] = canon; }
+  const out: Record<string, FieldValue> = { ...ALL_NULL[unit] };
+  // Common case: every value plain. The non-null values, with keys in sorted order at every level
+  // (copies only of the objects whose keys are not), serialised by one JSON.stringify.
+  const compact: Record<string, unknown> = {};
+  for (const [name] of SORTED[unit]) {
+    const v = source[name];
+    if (v === undefined || v === null) continue;
+    const p = plainness(v);
+    const sorted = p === PLAIN_SORTED ? v : p === PLAIN ? sortedCopy(v) : undefined;
+    if (sorted === undefined) return projectPiecewise(unit, source);
+    out[name] = v as FieldValue;
+    compact[name] = sorted;
   }
-  let s = '{';
+  return { fields: out, canonical: JSON.stringify(compact) };
+}
+
+/**
+ * A plain value with the keys of every object in sorted order (objects already sorted are kept),
+ * so that JSON.stringify gives its canonical JSON; undefined when JSON.stringify would not keep
+ * that order (an object with array-index keys, which it always puts first, in numeric order).
+ */
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const c = sortedCopy(value[i]);
+      if (c === undefined) return undefined;
+      out[i] = c;
+    }
+    return out;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  sortKeys(keys);
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const c0 = k.charCodeAt(0);
+    if (c0 >= 48 && c0 <= 57 && ARRAY_INDEX.test(k)) return undefined;
+    const c = sortedCopy(obj[k]);
+    if (c === undefined) return undefined;
+    out[k] = c;
+  }
+  return out;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
+
+/** Per unit, every synced field null, in SYNCED_FIELDS order: the shape of a projection. */
+const ALL_NULL: Readonly<Record<Unit, Readonly<Record<string, FieldValue>>>> = Object.fromEntries(
+  (Object.keys(SYNCED_FIELDS) as Unit[]).map((unit) => [unit, Object.fromEntries(SYNCED_FIELDS[unit].map((f) => [f, null]))]),
+) as unknown as Record<Unit, Record<string, FieldValue>>;
+
+/** projectCanonical for records with values that are not plain: the canonical JSON piece by piece. */
+function projectPiecewise(unit: Unit, source: Record<string, unknown>): Projected {
+  const out: Record<string, FieldValue> = { ...ALL_NULL[unit] };
+  text = '{';
   let first = true;
-  for (const [i, quoted] of SORTED[unit]) {
-    const c = canons[i];
-    if (c === null || c === undefined) continue;
-    if (!first) s += ',';
+  for (const [name, head, commaHead] of SORTED[unit]) {
+    const v = source[name];
+    if (v === undefined || v === null) continue;
+    const p = plainness(v);
+    if (p !== NOT_PLAIN) {
+      out[name] = v as FieldValue;
+      text += first ? head : commaHead;
+      appendPlain(v, p);
+    } else {
+      const c = copy(v);
+      if (c === undefined || c === null) continue;
+      out[name] = c;
+      text += `${first ? head : commaHead}${canon}`;
+    }
     first = false;
-    s += `${quoted}:${c}`;
   }
-  return { fields: out, canonical: `${s}}` };
+  const canonical = `${text}}`;
+  text = '';
+  return { fields: out, canonical };
 }
 
 export function project(unit: Unit, record: object): FieldMap {
