@@ -30,14 +30,21 @@ export function cutToLimit(value: string, limit: number): string {
   return points.length <= limit ? value : points.slice(0, Math.max(0, limit)).join('');
 }
 
-/** F2: the values to write to a target with the given limits. Non-string values pass unchanged. */
+/**
+ * F2: the values to write to a target with the given limits. Non-string values pass unchanged.
+ * When no value is cut, `fields` itself (field maps are never modified in place).
+ */
 export function applyFieldLimits(fields: FieldMap, limits: FieldLimits): FieldMap {
-  const out: Record<string, FieldValue> = { ...fields };
-  for (const [name, limit] of Object.entries(limits)) {
+  let out: Record<string, FieldValue> | null = null;
+  for (const name of Object.keys(limits)) {
     const v = fields[name];
-    if (typeof v === 'string') out[name] = cutToLimit(v, limit);
+    if (typeof v !== 'string') continue;
+    const cut = cutToLimit(v, limits[name]!);
+    if (cut === v) continue;
+    out ??= { ...fields };
+    out[name] = cut;
   }
-  return out;
+  return out ?? fields;
 }
 
 /**

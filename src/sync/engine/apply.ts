@@ -41,8 +41,17 @@ export interface ApplyOutcome {
   warnings: number;
 }
 
+/**
+ * `base` overlaid with `fields`. When `base` already holds every one of those values (a CRM
+ * record and its own projection: the projection keeps the record's values), `base` itself: the
+ * connector copies or serialises what it is given and never changes it.
+ */
 function payloadFor(unit: Unit, base: object, fields: FieldMap): UnitPayload {
-  return { unit, record: { ...base, ...fields } } as unknown as UnitPayload;
+  const record = base as Record<string, unknown>;
+  for (const k in fields) {
+    if (record[k] !== fields[k] || !Object.hasOwn(record, k)) return { unit, record: { ...base, ...fields } } as unknown as UnitPayload;
+  }
+  return { unit, record: base } as unknown as UnitPayload;
 }
 
 /** The record as the target should see it: the CRM record (attendees included, G2) overlaid with `fields`. */
