@@ -2,11 +2,11 @@
 // appointments can name the contacts just imported), create or match every entry, and report
 // each broken entry with its file and position. Broken entries never stop the import.
 import { readFile } from 'node:fs/promises';
-import { sql } from 'kysely';
 import { relative } from 'node:path';
 import { userAuthor, type Author } from '../domain/authors.js';
 import type { User } from '../domain/records.js';
 import type { CrmContext } from '../crm/context.js';
+import { withBulkCheckpoints } from '../store/checkpoints.js';
 import { countCalendarItems, importCalendarText } from './calendarImport.js';
 import { Directory } from './parties.js';
 import { ProgressCounter, type ProgressListener } from './progress.js';
@@ -34,30 +34,9 @@ function displayPath(root: string, path: string): string {
 
 const FORMAT_ORDER = { vcard: 0, icalendar: 1 } as const;
 
-/**
- * WAL pages between automatic checkpoints during an import. SQLite checkpoints after any commit
- * that leaves more than wal_autocheckpoint pages (default 1,000 = 4 MiB) in the WAL; a batch of
- * 1,000 contacts writes more than that, so by default every batch commit also copies the WAL into
- * the database file and syncs it (0.3–0.8 s per 10,000 contacts on the shared host). With 16,384
- * pages (64 MiB of WAL) that happens every dozen batches or so.
- */
-const IMPORT_WAL_AUTOCHECKPOINT = 16_384;
-
-/** Runs `fn` with fewer automatic WAL checkpoints on SQLite, restoring the connection's setting after. */
-async function withBulkCheckpoints<T>(ctx: CrmContext, fn: () => Promise<T>): Promise<T> {
-  if (ctx.dialect !== 'sqlite' || ctx.db.isTransaction) return fn();
-  const before = (await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(ctx.db)).rows[0]?.wal_autocheckpoint;
-  if (before === undefined || before >= IMPORT_WAL_AUTOCHECKPOINT) return fn();
-  await sql.raw(`PRAGMA wal_autocheckpoint = ${IMPORT_WAL_AUTOCHECKPOINT}`).execute(ctx.db);
-  try {
-    return await fn();
-  } finally {
-    await sql.raw(`PRAGMA wal_autocheckpoint = ${Math.trunc(before)}`).execute(ctx.db);
-  }
-}
-
 export async function importPath(ctx: CrmContext, target: string, opts: ImportOptions): Promise<ImportReport> {
-  return withBulkCheckpoints(ctx, () => importFiles(ctx, target, opts));
+  // Fewer WAL checkpoints while the batches are written (src/store/checkpoints.ts).
+  return withBulkCheckpoints(ctx.db, () => importFiles(ctx, target, opts));
 }
 
 async function importFiles(ctx: CrmContext, target: string, opts: ImportOptions): Promise<ImportReport> {

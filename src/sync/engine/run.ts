@@ -7,6 +7,7 @@ import { getUser } from '../../crm/users.js';
 import type { Keyring } from '../../security/keyring.js';
 import { defaultDirectory } from '../../connectors/caldav/index.js';
 import { RemoteError } from '../../connectors/types.js';
+import { withBulkCheckpoints } from '../../store/checkpoints.js';
 import { appointmentImportRule, contactCategoryImportRule, taskImportRule, type DecisionContext, type ImportRule } from '../decide/context.js';
 import { NO_FIELD_RULES } from '../decide/limits.js';
 import { DEFAULT_MASS_DELETION_GUARD, massDeletionSaturation, massDeletionThreshold, planRun } from '../decide/plan.js';
@@ -91,6 +92,12 @@ function checkpointAfter(obs: Observation, remainingActions: number): RunCheckpo
  * Manual runs resume a suspended channel (L3).
  */
 export async function runBatch(deps: EngineDeps, channelId: string, trigger: Trigger, opts: { confirmMassDeletion?: boolean } = {}): Promise<BatchOutcome> {
+  // A batch writes hundreds of link and history rows and the CRM's changes: fewer WAL checkpoints
+  // meanwhile (SQLite; src/store/checkpoints.ts).
+  return withBulkCheckpoints(deps.ctx.db, () => runOneBatch(deps, channelId, trigger, opts));
+}
+
+async function runOneBatch(deps: EngineDeps, channelId: string, trigger: Trigger, opts: { confirmMassDeletion?: boolean }): Promise<BatchOutcome> {
   const { ctx } = deps;
   const owner = deps.owner ?? `proc-${process.pid}`;
   const channel = await getChannel(ctx, channelId);
@@ -175,10 +182,12 @@ export async function runBatch(deps: EngineDeps, channelId: string, trigger: Tri
 /** Runs batches until the channel's run ends (CLI `crmsync sync`, tests); reports progress. */
 export async function runToEnd(deps: EngineDeps, channelId: string, trigger: Trigger, opts: { confirmMassDeletion?: boolean; onProgress?: (p: { done: number; total: number }) => void; maxBatches?: number } = {}): Promise<BatchOutcome> {
   const owner = deps.owner ?? `run-${randomUUID()}`;
-  for (let i = 0; i < (opts.maxBatches ?? 10_000); i++) {
-    const out = await runBatch({ ...deps, owner }, channelId, trigger, opts);
-    if (out.kind !== 'continue') return out;
-    opts.onProgress?.(out.progress);
-  }
-  return { kind: 'failed', error: 'too many batches', retryAt: deps.ctx.now(), suspended: false, auth: false };
+  return withBulkCheckpoints(deps.ctx.db, async () => { // kept raised between the batches too
+    for (let i = 0; i < (opts.maxBatches ?? 10_000); i++) {
+      const out = await runBatch({ ...deps, owner }, channelId, trigger, opts);
+      if (out.kind !== 'continue') return out;
+      opts.onProgress?.(out.progress);
+    }
+    return { kind: 'failed', error: 'too many batches', retryAt: deps.ctx.now(), suspended: false, auth: false };
+  });
 }
