@@ -8,6 +8,7 @@ import type { Author } from '../domain/authors.js';
 import type { Id } from '../domain/records.js';
 import { conflict, invalid, notFound } from '../domain/errors.js';
 import type { DB } from '../store/schema.js';
+import { withSqliteStatement } from '../store/native.js';
 import { chunks, inTransaction, type CrmContext } from './context.js';
 import { writeJournal, type JournalRecordKind } from './journal.js';
 import { removeFromAllSets } from './membership.js';
@@ -52,6 +53,15 @@ export class RecordStore<R extends StoredRecord, S extends z.ZodType> {
 
   async getMany(ctx: CrmContext, ids: readonly Id[]): Promise<R[]> {
     const out: R[] = [];
+    if (ids.length === 0) return out;
+    // SQLite: one kept statement for any number of ids (src/store/native.ts; a sync batch reads
+    // hundreds of records at a time, issue 4 item 6).
+    const native = await withSqliteStatement(ctx.db, `select * from "${this.d.table}" where "id" in (select "value" from json_each(?))`,
+      (st) => st.all(JSON.stringify(ids)) as Selectable<DB[RecordTable]>[]);
+    if (native) {
+      for (const row of native.value) out.push(this.d.fromRow(row));
+      return out;
+    }
     for (const part of chunks([...new Set(ids)], 500)) {
       const rows = await ctx.db.selectFrom(this.d.table).selectAll().where('id', 'in', part).execute();
       out.push(...rows.map((r) => this.d.fromRow(r as Selectable<DB[RecordTable]>)));

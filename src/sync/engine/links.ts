@@ -2,6 +2,7 @@
 import type { CrmContext } from '../../crm/context.js';
 import { chunks } from '../../crm/context.js';
 import { sqliteInTransaction } from '../../crm/bulk.js';
+import { withSqliteStatement } from '../../store/native.js';
 import type { Database as SqliteHandle, Statement } from 'better-sqlite3';
 import type { FieldMap } from '../model/fields.js';
 import type { SyncLink } from '../model/state.js';
@@ -42,9 +43,24 @@ export async function allLinkHeads(ctx: CrmContext, channelId: string): Promise<
   return rows.map(rowToHead);
 }
 
+type HeadRow = { crm_id: string; remote_href: string; remote_version: string; crm_version: number };
+
 /** linksFor without the base snapshots: most links a batch looks at are quiet (observe.ts). */
 export async function linkHeadsFor(ctx: CrmContext, channelId: string, crmIds: readonly string[], hrefs: readonly string[]): Promise<LinkHead[]> {
   const found = new Map<string, LinkHead>();
+  // SQLite: kept statements taking each list as one JSON parameter (src/store/native.ts); every
+  // batch of a run looks up the hrefs of the previous batch's writes here (their echo).
+  const byCrm = crmIds.length === 0 ? { value: [] } : await withSqliteStatement(ctx.db,
+    'select "crm_id", "remote_href", "remote_version", "crm_version" from "sync_links" where "channel_id" = ? and "crm_id" in (select "value" from json_each(?))',
+    (st) => st.all(channelId, JSON.stringify(crmIds)) as HeadRow[]);
+  const byHref = byCrm === null ? null : hrefs.length === 0 ? { value: [] } : await withSqliteStatement(ctx.db,
+    'select "crm_id", "remote_href", "remote_version", "crm_version" from "sync_links" where "channel_id" = ? and "remote_href" in (select "value" from json_each(?))',
+    (st) => st.all(channelId, JSON.stringify(hrefs)) as HeadRow[]);
+  if (byCrm && byHref) {
+    for (const r of byCrm.value) found.set(r.crm_id, rowToHead(r));
+    for (const r of byHref.value) found.set(r.crm_id, rowToHead(r));
+    return [...found.values()];
+  }
   for (const part of chunks([...new Set(crmIds)], 500)) {
     const rows = await ctx.db.selectFrom('sync_links').select(HEAD_COLUMNS).where('channel_id', '=', channelId).where('crm_id', 'in', part).execute();
     for (const r of rows) found.set(r.crm_id, rowToHead(r));
