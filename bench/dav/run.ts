@@ -13,12 +13,12 @@
 // (`npm run build` into dist/, as `npm start` runs it: no TypeScript loader in the process);
 // `--tsx` serves the sources under tsx instead.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { Agent, request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/peers.js';
 import { benchAppointments, benchContacts, icsText, vcardText } from './data.js';
+import { CLIENT, request as httpRequest, type Answer } from './client.js';
 import { startBenchPeer, type PeerKind } from './peers.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -42,40 +42,8 @@ interface Server {
 
 // ---- HTTP
 
-// The client: node:http over a keep-alive agent, reading every byte of each answer and decoding it
-// as UTF-8, as a DAV client does. Until 2026-11-22 ~10:00Z it was fetch(), whose WHATWG streams
-// cost ~7 ms of CPU for an 840 KB answer on this host against ~2.3 ms here (measured against a
-// server that only writes bytes). The same milliseconds are added to every server's figure, so
-// they only mattered for crmsync's small ones. Peers' figures saved before then (`--save-peers`,
-// no "client" in the file) were taken with fetch: re-measure them for a like-for-like ratio.
-const agent = new Agent({ keepAlive: true });
-const CLIENT = 'node:http';
-
-function request(srv: Server, method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
-  const u = new URL(url);
-  const payload = body === undefined ? undefined : Buffer.from(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent,
-      headers: {
-        authorization: srv.auth,
-        ...(payload ? { 'content-type': 'application/xml; charset=utf-8', 'content-length': String(payload.length) } : {}),
-        ...headers,
-      },
-    }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (b: Buffer) => parts.push(b));
-      res.on('error', reject);
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const x of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, x);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), headers: h });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = (srv: Server, method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> =>
+  httpRequest(method, url, { authorization: srv.auth, ...headers }, body);
 
 async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const w = performance.now();
