@@ -2,6 +2,7 @@
 // failure with time, unit, item and error text).
 import type { CrmContext } from '../../crm/context.js';
 import { chunks } from '../../crm/context.js';
+import { withSqliteStatement } from '../../store/native.js';
 import type { ChannelCounts } from './channels.js';
 
 export type Direction = 'to-remote' | 'to-crm' | 'both' | 'none';
@@ -114,7 +115,15 @@ export async function triedInCurrentRun(ctx: CrmContext, channelId: string, subj
   const run = await ctx.db.selectFrom('sync_runs').select('id').where('channel_id', '=', channelId).orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!run) return tried;
   const runId = Number(run.id);
-  for (const part of chunks(crmIds, 500)) {
+  // SQLite: a kept statement taking the ids as one JSON parameter (src/store/native.ts); each
+  // batch of a first sync asks this for its new items. The unary `+` keeps the planner on the item
+  // index (sync_events_item): with the ids in a subquery it would otherwise walk the channel's
+  // events (sync_events_channel), whose number grows with the run.
+  const native = crmIds.length === 0 ? null : await withSqliteStatement(ctx.db,
+    'select "crm_id" from "sync_events" where "crm_id" in (select "value" from json_each(?)) and +"channel_id" = ? and +"run_id" = ?',
+    (st) => st.all(JSON.stringify(crmIds), channelId, runId) as { crm_id: string | null }[]);
+  if (native) for (const r of native.value) if (r.crm_id) tried.add(r.crm_id);
+  for (const part of native ? [] : chunks(crmIds, 500)) {
     const rows = await ctx.db.selectFrom('sync_events').select('crm_id').where('crm_id', 'in', part)
       .where('channel_id', '=', channelId).where('run_id', '=', runId).execute();
     for (const r of rows) if (r.crm_id) tried.add(r.crm_id);
