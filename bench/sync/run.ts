@@ -187,7 +187,8 @@ async function peersLinked() {
     const res = await fetch(input, init);
     const body = await res.arrayBuffer();
     httpMs += performance.now() - t;
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    const empty = [101, 204, 205, 304].includes(res.status); // statuses a Response may not have a body with
+    return new Response(empty ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
   let serverPid = 0;
   const timed = async (fn: () => ReturnType<typeof done>) => {
