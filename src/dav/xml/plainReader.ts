@@ -54,6 +54,8 @@ interface Open {
 }
 
 const NO_BINDINGS: ReadonlyMap<string, string> = new Map();
+/** The attributes of every element that has none (shared: element attributes are never written). */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** The root element of `s`, or `undefined` when `s` is not plain or not well-formed (see above). */
 export function readPlainXml(s: string, lim: XmlLimits): Building | undefined {
@@ -88,7 +90,7 @@ export function readPlainXml(s: string, lim: XmlLimits): Building | undefined {
       let j = qnameEnd(s, nameStart);
       if (j < 0) return undefined;
       const qname = s.slice(nameStart, j);
-      const attrs: string[] = []; // name, value, name, value, ...
+      let attrs: string[] | null = null; // name, value, name, value, ...; most elements have none
       let empty = false;
       for (;;) {
         const before = j;
@@ -116,14 +118,14 @@ export function readPlainXml(s: string, lim: XmlLimits): Building | undefined {
         if (end < 0) return undefined;
         const value = attributeValue(s, j + 1, end);
         if (value === undefined) return undefined;
-        attrs.push(name, value);
+        (attrs ??= []).push(name, value);
         j = end + 1;
         if (attrs.length / 2 > lim.maxAttributes || value.length > lim.maxAttributeLength) return undefined;
       }
       // Namespaces in XML 1.0 §3-6: declarations first, then the element's name is resolved.
       let inner = scope;
-      const own: Record<string, string> = {};
-      for (let k = 0; k < attrs.length; k += 2) {
+      let own: Record<string, string> = NO_ATTRIBUTES;
+      if (attrs) for (let k = 0; k < attrs.length; k += 2) {
         const name = attrs[k]!;
         const value = attrs[k + 1]!;
         for (let m = 0; m < k; m += 2) if (attrs[m] === name) return undefined; // §3.1 unique attributes
@@ -132,7 +134,9 @@ export function readPlainXml(s: string, lim: XmlLimits): Building | undefined {
         else if (name.startsWith('xmlns:')) prefix = name.slice(6);
         else if (name.includes(':')) return undefined; // a prefixed attribute (xml:lang): saxes
         if (prefix === null) {
-          if (name !== '__proto__') own[name] = value;
+          if (name === '__proto__') continue;
+          if (own === NO_ATTRIBUTES) own = {};
+          own[name] = value;
           continue;
         }
         // Undeclaring a prefix (xmlns:p=""), the reserved prefixes and namespaces, and values
