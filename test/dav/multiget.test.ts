@@ -83,6 +83,19 @@ describe.each(DIALECTS)('addressbook-multiget on %s', (dialect) => {
     expect(r.body).toBe(plain.body);
   });
 
+  it('refuses more hrefs than the configured limit with 403 number-of-matches-within-limits', async () => {
+    const limited = await startDav(dialect, { limits: { maxMultigetHrefs: 2 } });
+    try {
+      const two = await limited.request('REPORT', CONTACTS, { headers: { depth: '1' }, body: multiget([`${CONTACTS}a.vcf`, `${CONTACTS}b.vcf`]) });
+      expect(two.status).toBe(207);
+      const three = await limited.request('REPORT', CONTACTS, { headers: { depth: '1' }, body: multiget([`${CONTACTS}a.vcf`, `${CONTACTS}b.vcf`, `${CONTACTS}c.vcf`]) });
+      expect(three.status).toBe(403);
+      expect(three.body).toContain('number-of-matches-within-limits');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('refuses hostile and malformed bodies with 400, never 5xx', async () => {
     const good = multiget([`${CONTACTS}plain.vcf`]);
     const bodies = [
