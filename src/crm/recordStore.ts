@@ -56,12 +56,15 @@ export class RecordStore<R extends StoredRecord, S extends z.ZodType> {
     if (ids.length === 0) return out;
     // SQLite: one kept statement for any number of ids (src/store/native.ts; a sync batch reads
     // hundreds of records at a time, issue 4 item 6).
-    const native = await withSqliteStatement(ctx.db, `select * from "${this.d.table}" where "id" in (select "value" from json_each(?))`,
-      (st) => st.all(JSON.stringify(ids)) as Selectable<DB[RecordTable]>[]);
-    if (native) {
-      for (const row of native.value) out.push(this.d.fromRow(row));
+    // Rows are decoded 500 at a time, so they die young (the garbage collector's cheap case).
+    const native = await withSqliteStatement(ctx.db, `select * from "${this.d.table}" where "id" in (select "value" from json_each(?))`, (st) => {
+      const unique = [...new Set(ids)];
+      for (let i = 0; i < unique.length; i += 500) {
+        for (const row of st.all(JSON.stringify(unique.slice(i, i + 500))) as Selectable<DB[RecordTable]>[]) out.push(this.d.fromRow(row));
+      }
       return out;
-    }
+    });
+    if (native) return native.value;
     for (const part of chunks([...new Set(ids)], 500)) {
       const rows = await ctx.db.selectFrom(this.d.table).selectAll().where('id', 'in', part).execute();
       out.push(...rows.map((r) => this.d.fromRow(r as Selectable<DB[RecordTable]>)));
