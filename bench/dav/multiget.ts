@@ -5,7 +5,7 @@
 // client. Prints run.ts's own figure (median of the first 5), the median, 10th percentile and
 // minimum of all runs, and the server's and client's CPU per request (less sensitive to the
 // host's load than wall time). Builds are measured in turns, ROUNDS times.
-// Usage: npx tsx bench/dav/multiget.ts [DIST_DIR...] [--runs N] [--rounds N]
+// Usage: npx tsx bench/dav/multiget.ts [DIST_DIR...] [--runs N] [--rounds N] [--each (every time, in order)]
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args.splice(i, 2)[1]) : fallback; };
 const RUNS = option('--runs', 101);
 const ROUNDS = option('--rounds', 1);
+const EACH = args.includes('--each') ? (args.splice(args.indexOf('--each'), 1), true) : false;
 const dists = (args.length > 0 ? args : [join(import.meta.dirname, '../../dist')]).map((d) => resolve(d));
 const kept = '/tmp/crmsync-davbench/profile-10000.db';
 if (!existsSync(kept)) {
@@ -65,6 +66,7 @@ async function measure(dist: string): Promise<string> {
       times.push(performance.now() - t);
     }
     const [su1, ss1] = cpuOf(child.pid!);
+    if (EACH) process.stdout.write(`${times.map((t) => t.toFixed(1)).join(' ')}\n`);
     const c = process.cpuUsage(c0);
     const first5 = times.slice(0, 5).sort((a, b) => a - b)[2]!;
     const sorted = [...times].sort((a, b) => a - b);
